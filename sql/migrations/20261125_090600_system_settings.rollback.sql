@@ -1,0 +1,4 @@
+-- Down Migration
+-- Description: Drop system_settings
+
+DROP TABLE system_settings;

@@ -1,0 +1,83 @@
+"""Helpers shared by the tests of users, organizations, roles and the database core.
+
+Data is built through the repositories; the few things they deliberately cannot
+do (count every row, read a stored hash, insert a system role) are test-only
+queries in ``tests/sql/foundation.sql``, run on the same executor.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ikenei import Database
+from ikenei.queries import Executor, load
+from ikenei.repositories.organizations import Organization
+from ikenei.repositories.roles import Role
+from ikenei.repositories.users import User, UsersRepository
+
+TQ = load(Path(__file__).parent / "sql" / "foundation.sql")
+
+# bcrypt's cheapest cost: the production cost (12) takes a quarter second per
+# hash, which the tests that are not about hashing do not need to pay.
+FAST_COST = 4
+
+_numbers = itertools.count(1)
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    users: int
+    organizations: int
+    memberships: int
+    roles: int
+    user_roles: int
+
+
+def executor(db: Database) -> Executor:
+    return Executor(db._pool)
+
+
+async def counts(db: Database) -> Counts:
+    """Rows in every table of the foundation, soft-deleted ones included."""
+    found = await executor(db).one(TQ.count_foundation_rows, Counts)
+    assert found is not None
+    return found
+
+
+async def stored_hash(db: Database, user_id: Any) -> str | None:
+    return await executor(db).value(TQ.get_stored_password_hash, user_id)
+
+
+async def insert_system_role(db: Database, name: str, permissions: list[str] | None = None) -> Role:
+    role = await executor(db).one(TQ.insert_system_role, Role, name, permissions or [])
+    assert role is not None
+    return role
+
+
+def users(db: Database, cost: int = FAST_COST) -> UsersRepository:
+    """The users repository on the pool, hashing at ``cost``."""
+    return UsersRepository(executor(db), bcrypt_cost=cost)
+
+
+def unique_email(prefix: str = "person") -> str:
+    return f"{prefix}{next(_numbers)}@example.com"
+
+
+async def make_user(db: Database, **fields: Any) -> User:
+    values: dict[str, Any] = {
+        "email": unique_email(),
+        "password": "correct horse battery staple",
+        "first_name": "Ada",
+        "last_name": f"Person{next(_numbers):04d}",
+    }
+    values.update(fields)
+    return await users(db).create(**values)
+
+
+async def make_org(db: Database, **fields: Any) -> Organization:
+    values: dict[str, Any] = {"name": f"Org {next(_numbers):04d}"}
+    values.update(fields)
+    return await db.organizations.create(**values)
