@@ -1,0 +1,230 @@
+"""The pool's lifecycle, transactions, and the repositories wired to them.
+
+Organizations are kept apart by PostgreSQL row-level security (migration
+``20261125_100141_row_level_security``), which binds every role but the
+tables' owner. With ``DB_APP_ROLE`` set (or ``Database.connect(role=...)``)
+every pooled connection works as that role, and a transaction sees only the
+rows of whom it works for: ``db.organization(id)``, ``db.person(...)`` or
+``db.external_rater(token)``. Outside those scopes such a role sees no
+organization's data and writes none.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any, Final, Self
+from uuid import UUID
+
+import asyncpg
+
+from ikenei.crypto import Cipher, cipher_from_settings
+from ikenei.errors import ConfigError, ConnectionFailed, NotMigrated
+from ikenei.keys import check_keys
+from ikenei.queries import Executor, Q, Query
+from ikenei.repositories.analytics import AnalyticsRepository
+from ikenei.repositories.competencies import CompetenciesRepository
+from ikenei.repositories.feedback import FeedbackRepository, token_digest
+from ikenei.repositories.learning import LearningRepository
+from ikenei.repositories.organizations import OrganizationsRepository
+from ikenei.repositories.privacy import PrivacyRepository
+from ikenei.repositories.roles import RolesRepository
+from ikenei.repositories.users import UsersRepository
+from ikenei.settings import Settings, load_settings
+
+
+class Repositories:
+    """Every repository, bound to one executor (the pool, or a transaction's connection).
+
+    ``cipher`` encrypts and decrypts the sensitive free text (feedback
+    comments, progress notes); without it those repositories refuse such text.
+    """
+
+    __slots__ = (
+        "analytics",
+        "competencies",
+        "feedback",
+        "learning",
+        "organizations",
+        "privacy",
+        "roles",
+        "users",
+    )
+
+    def __init__(self, executor: Executor, cipher: Cipher | None = None) -> None:
+        self.users = UsersRepository(executor)
+        self.organizations = OrganizationsRepository(executor)
+        self.roles = RolesRepository(executor)
+        self.feedback = FeedbackRepository(executor, cipher)
+        self.competencies = CompetenciesRepository(executor)
+        self.learning = LearningRepository(executor, cipher)
+        self.analytics = AnalyticsRepository(executor)
+        self.privacy = PrivacyRepository(executor)
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    # JSON columns arrive as Python objects and are sent from them.
+    for name in ("json", "jsonb"):
+        await conn.set_type_codec(name, encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+
+
+class _FromSettings:
+    def __repr__(self) -> str:
+        return "FROM_SETTINGS"
+
+
+#: ``Database.connect(role=...)``'s default: the role the settings name (``DB_APP_ROLE``).
+FROM_SETTINGS: Final = _FromSettings()
+
+
+class Database(Repositories):
+    """An asyncpg pool sized by the settings, with the repositories on it.
+
+    ``db.users.get(...)`` runs on any pooled connection; ``async with
+    db.transaction() as tx:`` gives the same repositories on one connection in
+    one transaction, committed when the block ends and rolled back if it raises.
+    """
+
+    __slots__ = ("_cipher", "_executor", "_pool")
+
+    def __init__(self, pool: asyncpg.Pool, cipher: Cipher | None = None) -> None:
+        self._pool = pool
+        self._cipher = cipher
+        self._executor = Executor(pool)
+        super().__init__(self._executor, cipher)
+
+    @classmethod
+    async def connect(
+        cls, settings: Settings | None = None, *, role: str | None | _FromSettings = FROM_SETTINGS
+    ) -> Database:
+        """A pool on the configured database, with the encryption keys checked.
+
+        ``role``: the role every pooled connection works as, ``DB_APP_ROLE``
+        unless given; None keeps the login role (the owner's view, for
+        maintenance and tests of the domain rules). It is set when each
+        connection starts, so neither the pool's reset on release (RESET ALL)
+        nor a RESET ROLE undoes it. ``ConfigError`` when row-level security
+        does not bind that role (it owns the tables, is a superuser or has
+        BYPASSRLS): organizations would not be kept apart.
+
+        ``ConfigError`` (before connecting) when no encryption key is
+        configured for a server other than the embedded one; ``WrongKey`` or
+        ``ConfigError`` when the configured keys do not fit the stored data
+        (see ``ikenei.keys.check_keys``).
+        """
+        settings = settings or load_settings()
+        app_role = settings.db_app_role if isinstance(role, _FromSettings) else role
+        as_role = f" as role {app_role}" if app_role else ""
+        # May write the embedded server's development key: off the loop too.
+        cipher = await asyncio.to_thread(cipher_from_settings, settings)
+        # Resolving the DSN may start the embedded server: keep the loop free.
+        dsn = await asyncio.to_thread(settings.dsn)
+        try:
+            pool = await asyncpg.create_pool(
+                dsn,
+                min_size=settings.db_pool_min,
+                max_size=settings.db_pool_max,
+                max_inactive_connection_lifetime=settings.pool_idle_seconds,
+                init=_init_connection,
+                # A startup parameter: the session's role from its first
+                # statement on, and what RESET ROLE returns to.
+                server_settings={"role": app_role} if app_role else None,
+            )
+        except asyncpg.InvalidCatalogNameError as exc:
+            raise NotMigrated(f"{settings.target}: {exc}; run `make migrate` first") from exc
+        except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            raise ConnectionFailed(f"cannot connect to {settings.target}{as_role}: {exc}") from exc
+        try:
+            if app_role and not await Executor(pool).value(Q.row_security_applies):
+                raise ConfigError(
+                    f"DB_APP_ROLE: row-level security does not bind role {app_role} (it owns the "
+                    "tables, is a superuser or has BYPASSRLS): organizations would not be kept apart"
+                )
+            await check_keys(Executor(pool), cipher)
+        except NotMigrated:
+            pass  # nothing is encrypted yet; the first query reports the missing schema
+        except BaseException:
+            await pool.close()
+            raise
+        return cls(pool, cipher)
+
+    async def close(self) -> None:
+        await self._pool.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    @asynccontextmanager
+    async def transaction(self, *, actor: str | None = None) -> AsyncIterator[Repositories]:
+        """One transaction; ``actor`` names who acts in it, for the audit trail."""
+        async with self._executor.transaction() as executor:
+            if actor is not None:
+                # Transaction-local (set_config(..., true)): it ends with the
+                # transaction, so the pooled connection never carries it on.
+                await executor.value(Q.set_actor, actor)
+            yield Repositories(executor, self._cipher)
+
+    @asynccontextmanager
+    async def organization(
+        self, organization_id: UUID, *, user_id: UUID | None = None, actor: str | None = None
+    ) -> AsyncIterator[Repositories]:
+        """One transaction working for one organization, like ``transaction()``.
+
+        Under a role bound by row-level security its repositories see and
+        change only that organization's rows (and the shared system roles and
+        standard categories): another organization's rows are absent
+        (``NotFound``, empty lists) and writing one is refused.
+
+        ``user_id`` is the person acting, who also sees what ``person()``
+        shows; a membership is made only by its person (``add_member`` of
+        themselves: joining). A new organization is made in the scope of its
+        new id, by its founder::
+
+            async with db.organization(uuid4(), user_id=founder.id) as org:
+                new = await org.organizations.create(name=...)
+                await org.organizations.add_member(new.id, founder.id)
+
+        ``actor`` names who acts, for the audit trail.
+        """
+        async with self._scope(Q.set_scope, organization_id, user_id, None, actor) as repositories:
+            yield repositories
+
+    @asynccontextmanager
+    async def person(
+        self, user_id: UUID | None = None, *, email: str | None = None, actor: str | None = None
+    ) -> AsyncIterator[Repositories]:
+        """One transaction working for one person: by ``user_id`` once signed in,
+        by ``email`` while signing up (``users.create`` with that email) or in
+        (``users.authenticate``).
+
+        Under a role bound by row-level security it sees the person's users
+        row, memberships and organizations, their consents (which only they
+        give and withdraw) and their exports and erasures; no organization's data.
+        """
+        if (user_id is None) == (email is None):
+            raise ValueError("person() takes either a user_id or an email")
+        async with self._scope(Q.set_scope, None, user_id, email, actor) as repositories:
+            yield repositories
+
+    @asynccontextmanager
+    async def external_rater(self, token: str, *, actor: str | None = None) -> AsyncIterator[Repositories]:
+        """One transaction working for the organization of the feedback
+        invitation this access token opens: an external rater has no account.
+
+        With an unknown token it works for no organization, so
+        ``feedback.get_invitation_by_token(token)`` raises ``NotFound`` as usual.
+        """
+        digest = token_digest(token)
+        async with self._scope(Q.set_access_token_scope, digest, actor) as repositories:
+            yield repositories
+
+    @asynccontextmanager
+    async def _scope(self, query: Query, *args: Any) -> AsyncIterator[Repositories]:
+        async with self._executor.transaction() as executor:
+            await executor.value(query, *args)
+            yield Repositories(executor, self._cipher)

@@ -1,0 +1,197 @@
+"""Loads the named queries of ``sql/queries`` once, and runs them at the driver's speed.
+
+aiosql parses the files (names, declared parameters, ``:name`` → ``$n``). Its
+generated functions cost about 1.5x a bare asyncpg call per lookup, so the
+repositories do not call them: each loaded query becomes a ``Query`` holding the
+SQL asyncpg takes and the order of its arguments, and an ``Executor`` hands it
+straight to asyncpg with positional arguments in the declared order.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, TypeVar
+
+import aiosql
+import asyncpg
+
+from ikenei.errors import DatabaseError, InvalidData, translate
+from ikenei.paths import QUERIES_DIR
+
+T = TypeVar("T")
+
+# Server errors, client-side encoding errors (DataError is an InterfaceError),
+# lost connections and unreachable servers.
+_DRIVER_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError)
+
+
+_ARGUMENT = re.compile(r"query argument \$(\d+)")
+
+
+def _translated(exc: BaseException, query: Query | None = None) -> BaseException:
+    # The driver's error can repeat a refused row (a password hash, a comment on
+    # an anonymous form) in its DETAIL; the translated error names the field and
+    # carries neither cause nor context, so a logged traceback cannot leak it.
+    error = translate(exc)
+    argument = _ARGUMENT.search(str(exc)) if isinstance(exc, asyncpg.DataError) else None
+    if query is not None and argument is not None:
+        # A value asyncpg cannot encode: name the parameter, not "$3".
+        position = int(argument.group(1)) - 1
+        if query.order is not None:
+            position = query.order[position]
+        if position < len(query.params):
+            error = InvalidData(query.params[position], str(exc).split(": ", 1)[-1])
+    error.__cause__ = None
+    error.__context__ = None
+    error.__suppress_context__ = True
+    return error
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Query:
+    """One named query: its SQL as asyncpg takes it and how to order its arguments."""
+
+    name: str
+    sql: str
+    params: tuple[str, ...]
+    # Position in the declared parameters of each $n, or None when they already agree.
+    order: tuple[int, ...] | None
+
+
+def _query_of(fn: Any, placeholders: list[str]) -> Query:
+    declared = tuple(fn.parameters or ())
+    unknown = [p for p in placeholders if p not in declared]
+    unused = [p for p in declared if p not in placeholders]
+    if unknown or unused:
+        raise DatabaseError(
+            f"query {fn.__name__}: declared parameters {declared} do not match "
+            f"the ones it uses {tuple(placeholders)}"
+        )
+    order = tuple(declared.index(p) for p in placeholders)
+    return Query(fn.__name__, fn.sql, declared, None if order == tuple(range(len(declared))) else order)
+
+
+def load(path: Path = QUERIES_DIR) -> SimpleNamespace:
+    """Every query of a .sql file, or of the files in a directory, as a ``Query`` by name.
+
+    A name used twice is refused.
+    """
+    queries: dict[str, Query] = {}
+    # One file at a time: aiosql would silently keep one of two same-named
+    # queries from different files.
+    files = [path] if path.is_file() else sorted(path.glob("*.sql"))
+    for file in files:
+        loaded = aiosql.from_path(file, "asyncpg")
+        placeholders = loaded.driver_adapter.var_sorted
+        for name in loaded.available_queries:
+            if "." in name or name.endswith("_cursor"):
+                continue
+            if name in queries:
+                raise DatabaseError(f"query {name} is defined twice ({file.name} and another file)")
+            queries[name] = _query_of(getattr(loaded, name), list(placeholders.get(name, [])))
+    return SimpleNamespace(**queries)
+
+
+Q = load()
+
+
+def _args(query: Query, args: tuple[Any, ...]) -> tuple[Any, ...]:
+    if query.order is None:
+        return args
+    return tuple(args[i] for i in query.order)
+
+
+_checked: set[tuple[str, type]] = set()
+
+
+def _check_columns(query: Query, record: type, row: asyncpg.Record) -> None:
+    # Records are built positionally (the fast way); once per query and record
+    # class, make sure the columns really are the record's fields, in order.
+    fields = tuple(f.name for f in dataclasses.fields(record))
+    if tuple(row.keys()) != fields:
+        raise DatabaseError(
+            f"query {query.name} returns columns {tuple(row.keys())}, "
+            f"but {record.__name__} has fields {fields}"
+        )
+    _checked.add((query.name, record))
+
+
+class Executor:
+    """Runs ``Query`` objects on a pool or on one connection; errors become ``ikenei.errors``."""
+
+    __slots__ = ("_is_pool", "_target")
+
+    def __init__(self, target: asyncpg.Pool | asyncpg.Connection) -> None:
+        self._target = target
+        self._is_pool = isinstance(target, asyncpg.Pool)
+
+    async def one(self, query: Query, record: type[T], *args: Any) -> T | None:
+        """The single row as ``record``, or None."""
+        try:
+            row = await self._target.fetchrow(query.sql, *_args(query, args))
+        except _DRIVER_ERRORS as exc:
+            raise _translated(exc, query) from None
+        if row is None:
+            return None
+        if (query.name, record) not in _checked:
+            _check_columns(query, record, row)
+        return record(*row)
+
+    async def all(self, query: Query, record: type[T], *args: Any) -> list[T]:
+        """Every row as ``record``."""
+        try:
+            rows = await self._target.fetch(query.sql, *_args(query, args))
+        except _DRIVER_ERRORS as exc:
+            raise _translated(exc, query) from None
+        if rows and (query.name, record) not in _checked:
+            _check_columns(query, record, rows[0])
+        return [record(*row) for row in rows]
+
+    async def value(self, query: Query, *args: Any) -> Any:
+        """The first column of the first row, or None."""
+        try:
+            return await self._target.fetchval(query.sql, *_args(query, args))
+        except _DRIVER_ERRORS as exc:
+            raise _translated(exc, query) from None
+
+    async def execute(self, query: Query, *args: Any) -> int:
+        """Runs the statement; the number of rows it touched."""
+        try:
+            status = await self._target.execute(query.sql, *_args(query, args))
+        except _DRIVER_ERRORS as exc:
+            raise _translated(exc, query) from None
+        tail = status.rsplit(" ", 1)[-1]
+        return int(tail) if tail.isdigit() else 0
+
+    async def execute_many(self, query: Query, rows: Iterable[Sequence[Any]]) -> None:
+        """Runs the statement once per argument tuple, in one round trip per batch."""
+        try:
+            await self._target.executemany(query.sql, [_args(query, tuple(r)) for r in rows])
+        except _DRIVER_ERRORS as exc:
+            raise _translated(exc, query) from None
+
+    async def copy_records(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+        """Loads many rows with COPY; table and columns are fixed names from the code, never input."""
+        try:
+            status = await self._target.copy_records_to_table(table, records=rows, columns=list(columns))
+        except _DRIVER_ERRORS as exc:
+            raise _translated(exc) from None
+        return int(status.rsplit(" ", 1)[-1])
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Executor]:
+        """An executor on one connection inside a transaction (a savepoint when nested)."""
+        try:
+            if self._is_pool:
+                async with self._target.acquire() as conn, conn.transaction():
+                    yield Executor(conn)
+            else:
+                async with self._target.transaction():
+                    yield self
+        except _DRIVER_ERRORS as exc:
+            raise _translated(exc) from None

@@ -1,0 +1,142 @@
+"""Organizations and memberships (which users belong to which organization)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from ikenei.errors import NotFound
+from ikenei.queries import Executor, Q
+
+
+@dataclass(frozen=True, slots=True)
+class Organization:
+    id: UUID
+    name: str
+    domain: str | None
+    industry: str | None
+    size_category: str | None
+    logo_url: str | None
+    settings: dict[str, Any]
+    is_active: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Membership:
+    id: UUID
+    organization_id: UUID
+    user_id: UUID
+    status: str
+    joined_at: datetime
+    left_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """A person of an organization as a member list shows them."""
+
+    user_id: UUID
+    email: str
+    first_name: str
+    last_name: str
+    job_title: str | None
+    department: str | None
+    manager_id: UUID | None
+    status: str
+    joined_at: datetime
+
+
+class OrganizationsRepository:
+    """Create, read, update and soft-delete organizations; manage their members."""
+
+    __slots__ = ("_x",)
+
+    def __init__(self, executor: Executor) -> None:
+        self._x = executor
+
+    async def create(
+        self,
+        *,
+        name: str,
+        domain: str | None = None,
+        industry: str | None = None,
+        size_category: str | None = None,
+        logo_url: str | None = None,
+        settings: dict[str, Any] | None = None,
+    ) -> Organization:
+        org = await self._x.one(
+            Q.create_organization, Organization, name, domain, industry, size_category, logo_url, settings
+        )
+        assert org is not None
+        return org
+
+    async def get(self, organization_id: UUID) -> Organization:
+        org = await self._x.one(Q.get_organization, Organization, organization_id)
+        if org is None:
+            raise NotFound("organization", organization_id)
+        return org
+
+    async def get_by_domain(self, domain: str) -> Organization:
+        org = await self._x.one(Q.get_organization_by_domain, Organization, domain)
+        if org is None:
+            raise NotFound("organization", domain)
+        return org
+
+    async def list(
+        self, *, is_active: bool | None = None, limit: int = 50, offset: int = 0
+    ) -> list[Organization]:
+        """A page of organizations by name."""
+        return await self._x.all(Q.list_organizations, Organization, is_active, limit, offset)
+
+    async def update(self, organization: Organization) -> Organization:
+        """Stores the editable fields of ``organization`` (make it with ``dataclasses.replace``)."""
+        o = organization
+        updated = await self._x.one(
+            Q.update_organization, Organization, o.id, o.name, o.domain, o.industry,
+            o.size_category, o.logo_url, o.settings, o.is_active,
+        )
+        if updated is None:
+            raise NotFound("organization", o.id)
+        return updated
+
+    async def soft_delete(self, organization_id: UUID) -> None:
+        if await self._x.value(Q.soft_delete_organization, organization_id) is None:
+            raise NotFound("organization", organization_id)
+
+    async def add_member(self, organization_id: UUID, user_id: UUID, *, status: str = "active") -> Membership:
+        membership = await self._x.one(Q.add_member, Membership, organization_id, user_id, status)
+        assert membership is not None
+        return membership
+
+    async def get_membership(self, organization_id: UUID, user_id: UUID) -> Membership:
+        membership = await self._x.one(Q.get_membership, Membership, organization_id, user_id)
+        if membership is None:
+            raise NotFound("membership", (organization_id, user_id))
+        return membership
+
+    async def set_member_status(self, organization_id: UUID, user_id: UUID, status: str) -> Membership:
+        """Changes a membership's status: invited, active, suspended or left."""
+        membership = await self._x.one(Q.set_member_status, Membership, organization_id, user_id, status)
+        if membership is None:
+            raise NotFound("membership", (organization_id, user_id))
+        return membership
+
+    async def remove_member(self, organization_id: UUID, user_id: UUID) -> Membership:
+        """Ends a membership; the row stays (status ``left``) because history refers to it."""
+        return await self.set_member_status(organization_id, user_id, "left")
+
+    async def list_members(
+        self, organization_id: UUID, *, status: str | None = None, limit: int = 50, offset: int = 0
+    ) -> list[Member]:
+        """A page of the organization's people, by name."""
+        return await self._x.all(Q.list_members, Member, organization_id, status, limit, offset)
+
+    async def list_for_user(self, user_id: UUID) -> list[Organization]:
+        """The organizations a user currently belongs to."""
+        return await self._x.all(Q.list_user_organizations, Organization, user_id)

@@ -1,0 +1,142 @@
+"""Users: global identities (membership in organizations is in organizations.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from ikenei import passwords
+from ikenei.errors import NotFound
+from ikenei.queries import Executor, Q
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    id: UUID
+    email: str
+    first_name: str
+    last_name: str
+    job_title: str | None
+    department: str | None
+    manager_id: UUID | None
+    profile_image_url: str | None
+    is_active: bool
+    email_verified: bool
+    last_login_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class _PasswordHash:
+    id: UUID
+    password_hash: str
+
+
+@functools.cache
+def _unmatchable_hash(cost: int) -> str:
+    # A random password nobody knows, hashed once per cost.
+    return passwords.hash_password(secrets.token_urlsafe(32), cost)
+
+
+def _verify(password: str, password_hash: str | None, cost: int) -> bool:
+    """Whether ``password`` matches ``password_hash``; False when there is no hash.
+
+    Without a hash (no such account) one of the same cost is checked anyway, so
+    that the time taken does not tell which emails have an account.
+    """
+    if password_hash is None:
+        passwords.verify_password(password, _unmatchable_hash(cost))
+        return False
+    return passwords.verify_password(password, password_hash)
+
+
+class UsersRepository:
+    """Create, read, update and soft-delete users; set and verify passwords."""
+
+    __slots__ = ("_x", "bcrypt_cost")
+
+    def __init__(self, executor: Executor, bcrypt_cost: int = passwords.DEFAULT_COST) -> None:
+        self._x = executor
+        self.bcrypt_cost = bcrypt_cost
+
+    async def create(
+        self,
+        *,
+        email: str,
+        password: str,
+        first_name: str,
+        last_name: str,
+        job_title: str | None = None,
+        department: str | None = None,
+        manager_id: UUID | None = None,
+        profile_image_url: str | None = None,
+    ) -> User:
+        # bcrypt takes a quarter second at cost 12: off the event loop.
+        password_hash = await asyncio.to_thread(passwords.hash_password, password, self.bcrypt_cost)
+        user = await self._x.one(
+            Q.create_user, User, email, password_hash, first_name, last_name,
+            job_title, department, manager_id, profile_image_url,
+        )
+        assert user is not None
+        return user
+
+    async def get(self, user_id: UUID) -> User:
+        user = await self._x.one(Q.get_user, User, user_id)
+        if user is None:
+            raise NotFound("user", user_id)
+        return user
+
+    async def get_by_email(self, email: str) -> User:
+        user = await self._x.one(Q.get_user_by_email, User, email)
+        if user is None:
+            raise NotFound("user", email)
+        return user
+
+    async def list(self, *, is_active: bool | None = None, limit: int = 50, offset: int = 0) -> list[User]:
+        """A page of users in creation order."""
+        return await self._x.all(Q.list_users, User, is_active, limit, offset)
+
+    async def list_direct_reports(self, manager_id: UUID) -> list[User]:
+        return await self._x.all(Q.list_direct_reports, User, manager_id)
+
+    async def update(self, user: User) -> User:
+        """Stores the editable fields of ``user`` (make it with ``dataclasses.replace``)."""
+        updated = await self._x.one(
+            Q.update_user, User, user.id, user.email, user.first_name, user.last_name,
+            user.job_title, user.department, user.manager_id, user.profile_image_url,
+            user.is_active, user.email_verified,
+        )
+        if updated is None:
+            raise NotFound("user", user.id)
+        return updated
+
+    async def soft_delete(self, user_id: UUID) -> None:
+        if await self._x.value(Q.soft_delete_user, user_id) is None:
+            raise NotFound("user", user_id)
+
+    async def set_password(self, user_id: UUID, password: str) -> None:
+        password_hash = await asyncio.to_thread(passwords.hash_password, password, self.bcrypt_cost)
+        changed = await self._x.execute(Q.set_password_hash, user_id, password_hash)
+        if changed == 0:
+            raise NotFound("user", user_id)
+
+    async def authenticate(self, email: str, password: str) -> User | None:
+        """The active user with this email and password, or None.
+
+        A hash made with another cost than the current one is replaced on success.
+        """
+        found = await self._x.one(Q.get_password_hash, _PasswordHash, email)
+        password_hash = found.password_hash if found else None
+        matches = await asyncio.to_thread(_verify, password, password_hash, self.bcrypt_cost)
+        if found is None or not matches:
+            return None
+        if passwords.needs_rehash(found.password_hash, self.bcrypt_cost):
+            await self.set_password(found.id, password)
+        await self._x.execute(Q.record_login, found.id)
+        return await self.get(found.id)
+

@@ -1,0 +1,83 @@
+-- Organizations and their memberships. Soft-deleted organizations are skipped.
+
+-- name: create_organization(name, domain, industry, size_category, logo_url, settings)^
+-- Inserts an organization; returns it.
+INSERT INTO organizations (name, domain, industry, size_category, logo_url, settings)
+VALUES (:name, :domain, :industry, :size_category, :logo_url, coalesce(:settings::jsonb, '{}'))
+RETURNING id, name, domain, industry, size_category, logo_url, settings, is_active, created_at, updated_at;
+
+-- name: get_organization(organization_id)^
+-- One organization by id, or nothing.
+SELECT id, name, domain, industry, size_category, logo_url, settings, is_active, created_at, updated_at
+  FROM organizations
+ WHERE id = :organization_id AND deleted_at IS NULL;
+
+-- name: get_organization_by_domain(domain)^
+-- One organization by its domain (any case: domains are stored in lower case), or nothing.
+SELECT id, name, domain, industry, size_category, logo_url, settings, is_active, created_at, updated_at
+  FROM organizations
+ WHERE domain = lower(:domain) AND deleted_at IS NULL;
+
+-- name: list_organizations(is_active, limit, offset)
+-- A page of organizations by name; is_active NULL lists all.
+SELECT id, name, domain, industry, size_category, logo_url, settings, is_active, created_at, updated_at
+  FROM organizations
+ WHERE deleted_at IS NULL
+   AND (:is_active::boolean IS NULL OR is_active = :is_active)
+ ORDER BY name, id
+ LIMIT :limit OFFSET :offset;
+
+-- name: update_organization(organization_id, name, domain, industry, size_category, logo_url, settings, is_active)^
+-- Replaces the editable fields of an organization; returns it, or nothing if absent.
+UPDATE organizations
+   SET name = :name, domain = :domain, industry = :industry, size_category = :size_category,
+       logo_url = :logo_url, settings = :settings, is_active = :is_active
+ WHERE id = :organization_id AND deleted_at IS NULL
+RETURNING id, name, domain, industry, size_category, logo_url, settings, is_active, created_at, updated_at;
+
+-- name: soft_delete_organization(organization_id)$
+-- Marks an organization deleted and inactive; returns its id, or nothing if absent.
+UPDATE organizations SET deleted_at = now(), is_active = false
+ WHERE id = :organization_id AND deleted_at IS NULL
+RETURNING id;
+
+-- name: add_member(organization_id, user_id, status)^
+-- Makes a user a member of an organization; returns the membership.
+INSERT INTO user_organizations (organization_id, user_id, status)
+VALUES (:organization_id, :user_id, :status)
+RETURNING id, organization_id, user_id, status, joined_at, left_at, created_at, updated_at;
+
+-- name: get_membership(organization_id, user_id)^
+-- The membership of a user in an organization, or nothing.
+SELECT id, organization_id, user_id, status, joined_at, left_at, created_at, updated_at
+  FROM user_organizations
+ WHERE organization_id = :organization_id AND user_id = :user_id;
+
+-- name: set_member_status(organization_id, user_id, status)^
+-- Changes a membership's status (leaving stamps left_at); returns it, or nothing.
+UPDATE user_organizations
+   -- The casts give the status parameter one type: bare, it is deduced as varchar here, text below.
+   SET status = :status::text,
+       left_at = CASE WHEN :status::text = 'left' THEN coalesce(left_at, now()) END
+ WHERE organization_id = :organization_id AND user_id = :user_id
+RETURNING id, organization_id, user_id, status, joined_at, left_at, created_at, updated_at;
+
+-- name: list_members(organization_id, status, limit, offset)
+-- A page of an organization's people with their membership, by name; status NULL lists all.
+SELECT u.id AS user_id, u.email, u.first_name, u.last_name, u.job_title, u.department,
+       u.manager_id, m.status, m.joined_at
+  FROM user_organizations m
+  JOIN users u ON u.id = m.user_id AND u.deleted_at IS NULL
+ WHERE m.organization_id = :organization_id
+   AND (:status::text IS NULL OR m.status = :status)
+ ORDER BY u.last_name, u.first_name, u.id
+ LIMIT :limit OFFSET :offset;
+
+-- name: list_user_organizations(user_id)
+-- The organizations a user belongs to (not left), by name.
+SELECT o.id, o.name, o.domain, o.industry, o.size_category, o.logo_url, o.settings, o.is_active,
+       o.created_at, o.updated_at
+  FROM user_organizations m
+  JOIN organizations o ON o.id = m.organization_id AND o.deleted_at IS NULL
+ WHERE m.user_id = :user_id AND m.status <> 'left'
+ ORDER BY o.name, o.id;

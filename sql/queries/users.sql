@@ -1,0 +1,70 @@
+-- Users: global identities. Every query skips soft-deleted users. The password
+-- hash is only ever read by get_password_hash, for verification.
+
+-- name: create_user(email, password_hash, first_name, last_name, job_title, department, manager_id, profile_image_url)^
+-- Inserts a user; returns the new user.
+INSERT INTO users (email, password_hash, first_name, last_name, job_title, department, manager_id, profile_image_url)
+VALUES (:email, :password_hash, :first_name, :last_name, :job_title, :department, :manager_id, :profile_image_url)
+RETURNING id, email, first_name, last_name, job_title, department, manager_id, profile_image_url,
+          is_active, email_verified, last_login_at, created_at, updated_at;
+
+-- name: get_user(user_id)^
+-- One user by id, or nothing.
+SELECT id, email, first_name, last_name, job_title, department, manager_id, profile_image_url,
+       is_active, email_verified, last_login_at, created_at, updated_at
+  FROM users
+ WHERE id = :user_id AND deleted_at IS NULL;
+
+-- name: get_user_by_email(email)^
+-- One user by email (case-insensitive), or nothing.
+SELECT id, email, first_name, last_name, job_title, department, manager_id, profile_image_url,
+       is_active, email_verified, last_login_at, created_at, updated_at
+  FROM users
+ WHERE lower(email) = lower(:email) AND deleted_at IS NULL;
+
+-- name: list_users(is_active, limit, offset)
+-- A page of users in creation order; is_active NULL lists active and inactive.
+SELECT id, email, first_name, last_name, job_title, department, manager_id, profile_image_url,
+       is_active, email_verified, last_login_at, created_at, updated_at
+  FROM users
+ WHERE deleted_at IS NULL
+   AND (:is_active::boolean IS NULL OR is_active = :is_active)
+ ORDER BY created_at, id
+ LIMIT :limit OFFSET :offset;
+
+-- name: list_direct_reports(manager_id)
+-- The users whose manager is the given user, by name.
+SELECT id, email, first_name, last_name, job_title, department, manager_id, profile_image_url,
+       is_active, email_verified, last_login_at, created_at, updated_at
+  FROM users
+ WHERE manager_id = :manager_id AND deleted_at IS NULL
+ ORDER BY last_name, first_name, id;
+
+-- name: update_user(user_id, email, first_name, last_name, job_title, department, manager_id, profile_image_url, is_active, email_verified)^
+-- Replaces the editable fields of a user; returns it, or nothing if absent.
+UPDATE users
+   SET email = :email, first_name = :first_name, last_name = :last_name, job_title = :job_title,
+       department = :department, manager_id = :manager_id, profile_image_url = :profile_image_url,
+       is_active = :is_active, email_verified = :email_verified
+ WHERE id = :user_id AND deleted_at IS NULL
+RETURNING id, email, first_name, last_name, job_title, department, manager_id, profile_image_url,
+          is_active, email_verified, last_login_at, created_at, updated_at;
+
+-- name: soft_delete_user(user_id)$
+-- Marks a user deleted and inactive; returns its id, or nothing if absent.
+UPDATE users SET deleted_at = now(), is_active = false
+ WHERE id = :user_id AND deleted_at IS NULL
+RETURNING id;
+
+-- name: get_password_hash(email)^
+-- The id and bcrypt hash of an active user, for verifying a password.
+SELECT id, password_hash FROM users
+ WHERE lower(email) = lower(:email) AND deleted_at IS NULL AND is_active;
+
+-- name: set_password_hash(user_id, password_hash)!
+-- Stores a new bcrypt hash for a user.
+UPDATE users SET password_hash = :password_hash WHERE id = :user_id AND deleted_at IS NULL;
+
+-- name: record_login(user_id)!
+-- Notes the time of a successful login.
+UPDATE users SET last_login_at = now() WHERE id = :user_id AND deleted_at IS NULL;

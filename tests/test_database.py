@@ -1,0 +1,405 @@
+"""The core: Database.connect, transactions, the query loader and the Executor."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import uuid
+from dataclasses import dataclass
+
+import aiosql
+import pytest
+from foundation_support import counts, make_org, make_user
+from pii_support import TEST_PII_KEY
+
+from ikenei import Database, Repositories, load_settings
+from ikenei.errors import (
+    AlreadyExists,
+    ConnectionFailed,
+    DatabaseError,
+    InvalidData,
+    NotFound,
+    NotMigrated,
+)
+from ikenei.migrations import dsn_for_database
+from ikenei.queries import Executor, load
+from ikenei.settings import Settings
+
+POOL_VARIABLES = ("DB_POOL_MIN", "DB_POOL_MAX", "DB_POOL_IDLE_TIMEOUT")
+
+
+@pytest.fixture(autouse=True)
+def no_database_environment(monkeypatch):
+    """Only what a test passes configures the connection."""
+    for name in Settings.model_fields:
+        monkeypatch.delenv(name.upper(), raising=False)
+
+
+async def connect(dsn: str, **settings) -> Database:
+    settings.setdefault("pii_encryption_key", TEST_PII_KEY)
+    return await Database.connect(load_settings(database_url=dsn, **settings))
+
+
+# -- connect ------------------------------------------------------------------------
+
+
+async def test_pool_is_sized_by_the_settings(fresh_dsn):
+    db = await connect(fresh_dsn, db_pool_min=3, db_pool_max=7, db_pool_idle_timeout=45000)
+    try:
+        assert db._pool.get_min_size() == 3
+        assert db._pool.get_max_size() == 7
+        # DB_POOL_IDLE_TIMEOUT is in milliseconds, asyncpg counts seconds.
+        assert db._pool._max_inactive_connection_lifetime == 45.0
+        # The minimum is opened up front.
+        assert db._pool.get_size() == 3
+    finally:
+        await db.close()
+
+
+async def test_pool_is_sized_by_the_environment(fresh_dsn, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", fresh_dsn)
+    monkeypatch.setenv("DB_POOL_MIN", "1")
+    monkeypatch.setenv("DB_POOL_MAX", "4")
+    monkeypatch.setenv("DB_POOL_IDLE_TIMEOUT", "1500")
+    monkeypatch.setenv("PII_ENCRYPTION_KEY", TEST_PII_KEY)
+    db = await Database.connect()
+    try:
+        assert (db._pool.get_min_size(), db._pool.get_max_size()) == (1, 4)
+        assert db._pool._max_inactive_connection_lifetime == 1.5
+        assert await db.users.list() == []
+    finally:
+        await db.close()
+
+
+async def test_idle_connections_are_closed_after_the_idle_timeout(fresh_dsn):
+    db = await connect(fresh_dsn, db_pool_min=0, db_pool_max=2, db_pool_idle_timeout=100)
+    try:
+        await db.users.list()
+        assert db._pool.get_size() == 1
+        # 100 ms: were the milliseconds taken for seconds, it would stay open.
+        for _ in range(50):
+            if db._pool.get_size() == 0:
+                break
+            await asyncio.sleep(0.05)
+        assert db._pool.get_size() == 0
+    finally:
+        await db.close()
+
+
+async def test_database_is_an_async_context_manager(fresh_dsn):
+    async with await connect(fresh_dsn, db_pool_min=1, db_pool_max=1) as db:
+        assert await db.organizations.list() == []
+        pool = db._pool
+    assert pool._closed
+
+
+async def test_unreachable_server_is_connection_failed_naming_host_and_port():
+    settings = load_settings(
+        db_host="127.0.0.1", db_port=1, database_url=None, db_password="never-shown-pw",
+        pii_encryption_key=TEST_PII_KEY,
+    )
+    with pytest.raises(ConnectionFailed) as caught:
+        await Database.connect(settings)
+    message = str(caught.value)
+    assert "127.0.0.1:1" in message
+    assert "never-shown-pw" not in message
+
+
+async def test_unreachable_server_with_an_empty_pool_is_connection_failed():
+    settings = load_settings(
+        db_host="127.0.0.1", db_port=1, database_url=None, db_pool_min=0,
+        pii_encryption_key=TEST_PII_KEY,
+    )
+    with pytest.raises(ConnectionFailed):
+        db = await Database.connect(settings)
+        try:
+            await db.users.list()
+        finally:
+            await db.close()
+
+
+async def test_missing_database_is_not_migrated(admin_dsn):
+    name = f"ikenei_test_absent_{secrets.token_hex(4)}"
+    with pytest.raises(NotMigrated) as caught:
+        await connect(dsn_for_database(admin_dsn, name))
+    assert "make migrate" in str(caught.value)
+    assert name in str(caught.value)
+
+
+async def test_database_without_schema_is_not_migrated_on_first_use(empty_dsn):
+    db = await connect(empty_dsn, db_pool_min=1, db_pool_max=1)
+    try:
+        with pytest.raises(NotMigrated) as caught:
+            await db.users.get(uuid.uuid4())
+        assert "make migrate" in str(caught.value)
+    finally:
+        await db.close()
+
+
+# -- transactions --------------------------------------------------------------------
+
+
+async def test_transaction_gives_every_repository_on_one_connection(db):
+    user = await make_user(db)
+    async with db.transaction() as tx:
+        assert isinstance(tx, Repositories)
+        for name in Repositories.__slots__:
+            assert getattr(tx, name) is not None
+        org = await tx.organizations.create(name="In a transaction")
+        # The row is visible on the transaction's connection ...
+        membership = await tx.organizations.add_member(org.id, user.id)
+        role = await tx.roles.create(org.id, name="coach")
+        await tx.roles.assign(org.id, user.id, role.id)
+        assert await tx.organizations.get(org.id) == org
+        # ... and nowhere else until it commits.
+        with pytest.raises(NotFound):
+            await db.organizations.get(org.id)
+    assert await db.organizations.get(org.id) == org
+    assert await db.organizations.get_membership(org.id, user.id) == membership
+    assert await db.roles.list_for_user(org.id, user.id) == [role]
+
+
+async def test_an_exception_in_the_block_rolls_everything_back(db):
+    user = await make_user(db)
+    before = await counts(db)
+
+    class Boom(Exception):
+        pass
+
+    with pytest.raises(Boom):
+        async with db.transaction() as tx:
+            org = await tx.organizations.create(name="Doomed", domain="doomed.example.com")
+            await tx.organizations.add_member(org.id, user.id)
+            role = await tx.roles.create(org.id, name="doomed")
+            await tx.roles.assign(org.id, user.id, role.id)
+            await tx.users.update(await tx.users.get(user.id))
+            raise Boom
+    assert await counts(db) == before
+    with pytest.raises(NotFound):
+        await db.organizations.get(org.id)
+    assert await db.users.get(user.id) == user  # updated_at did not move either
+
+
+async def test_a_refused_step_leaves_no_partial_write(db):
+    await make_org(db, domain="taken.example.com")
+    user = await make_user(db)
+    before = await counts(db)
+    with pytest.raises(AlreadyExists) as caught:
+        async with db.transaction() as tx:
+            first = await tx.organizations.create(name="First", domain="first.example.com")
+            await tx.organizations.add_member(first.id, user.id)
+            await tx.organizations.create(name="Second", domain="taken.example.com")
+    assert caught.value.field == "domain"
+    assert await counts(db) == before
+    with pytest.raises(NotFound):
+        await db.organizations.get_by_domain("first.example.com")
+
+
+async def test_a_swallowed_error_does_not_let_the_transaction_commit_half(db):
+    await make_org(db, domain="taken.example.com")
+    before = await counts(db)
+    with pytest.raises(DatabaseError):
+        async with db.transaction() as tx:
+            await tx.organizations.create(name="Kept?")
+            with pytest.raises(AlreadyExists):
+                await tx.organizations.create(name="Clash", domain="taken.example.com")
+            # PostgreSQL refuses every statement after an error in a transaction.
+            await tx.organizations.create(name="After")
+    assert await counts(db) == before
+
+
+async def test_refusals_do_not_poison_the_pool(fresh_dsn):
+    # One connection: whatever a refusal leaves behind, the next call meets it.
+    db = await connect(fresh_dsn, db_pool_min=1, db_pool_max=1)
+    try:
+        org = await make_org(db, domain="one.example.com")
+        with pytest.raises(AlreadyExists):
+            await make_org(db, domain="one.example.com")
+        with pytest.raises(InvalidData):
+            await make_org(db, size_category="enormous")
+        assert await db.organizations.get(org.id) == org
+
+        with pytest.raises(RuntimeError):
+            async with db.transaction() as tx:
+                await tx.organizations.create(name="Rolled back")
+                raise RuntimeError
+        with pytest.raises(AlreadyExists):
+            async with db.transaction() as tx:
+                await tx.organizations.create(name="Clash", domain="one.example.com")
+
+        # Back in the pool, idle, not inside a transaction: a write commits.
+        assert db._pool.get_idle_size() == 1
+        second = await make_org(db, name="Second")
+        assert await db.organizations.list() == [org, second]
+    finally:
+        await db.close()
+    fresh = await connect(fresh_dsn, db_pool_min=1, db_pool_max=1)
+    try:
+        assert [o.id for o in await fresh.organizations.list()] == [org.id, second.id]
+    finally:
+        await fresh.close()
+
+
+async def test_concurrent_transactions_use_their_own_connections(db):
+    async def create(name: str) -> None:
+        async with db.transaction() as tx:
+            await tx.organizations.create(name=name)
+            await asyncio.sleep(0.05)
+
+    await asyncio.gather(*(create(f"Concurrent {i}") for i in range(5)))
+    assert len(await db.organizations.list()) == 5
+
+
+# -- the query loader --------------------------------------------------------------
+
+
+# aiosql 15 checks the declared parameters itself (SQLParseException); load()
+# checks them again (DatabaseError). Either way, the error names query and parameter.
+LOAD_ERRORS = (DatabaseError, aiosql.SQLParseException)
+
+
+def write_queries(directory, text: str):
+    (directory / "queries.sql").write_text(text)
+    return directory
+
+
+def test_a_parameter_used_but_not_declared_is_refused(tmp_path):
+    write_queries(
+        tmp_path,
+        "-- name: greet_person(name)^\n-- A greeting.\nSELECT :name::text || :suffix::text AS greeting;\n",
+    )
+    with pytest.raises(LOAD_ERRORS) as caught:
+        load(tmp_path)
+    assert "greet_person" in str(caught.value)
+    assert "suffix" in str(caught.value)
+
+
+def test_a_parameter_declared_but_not_used_is_refused(tmp_path):
+    write_queries(
+        tmp_path, "-- name: greet_twice(name, unused)^\n-- A greeting.\nSELECT :name::text AS greeting;\n"
+    )
+    with pytest.raises(LOAD_ERRORS) as caught:
+        load(tmp_path)
+    assert "greet_twice" in str(caught.value)
+    assert "unused" in str(caught.value)
+
+
+def test_a_query_without_a_parameter_list_is_refused(tmp_path):
+    write_queries(tmp_path, "-- name: no_list^\n-- A greeting.\nSELECT :name::text AS greeting;\n")
+    with pytest.raises(aiosql.SQLParseException) as caught:
+        load(tmp_path)
+    assert "no_list" in str(caught.value)
+
+
+def test_a_query_name_defined_twice_is_refused(tmp_path):
+    (tmp_path / "a.sql").write_text("-- name: same_name()^\n-- One.\nSELECT 1 AS one;\n")
+    (tmp_path / "b.sql").write_text("-- name: same_name()^\n-- Two.\nSELECT 2 AS two;\n")
+    with pytest.raises(DatabaseError):
+        load(tmp_path)
+
+
+def test_every_shipped_query_loads_with_matching_parameters():
+    queries = vars(load())
+    for name in ("create_user", "add_member", "assign_role", "list_role_members"):
+        assert name in queries
+    for query in queries.values():
+        assert query.params == tuple(dict.fromkeys(query.params))  # no parameter twice
+
+
+# -- the executor -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Pair:
+    a: int
+    b: int
+
+
+@dataclass(frozen=True, slots=True)
+class Scratch:
+    id: int
+    label: str
+
+
+SCRATCH_QUERIES = """
+-- name: exec_test_swapped()^
+-- Two columns, in the other order than Pair's fields.
+SELECT 2 AS b, 1 AS a;
+
+-- name: exec_test_extra()
+-- One column more than Pair has.
+SELECT 1 AS a, 2 AS b, 3 AS c;
+
+-- name: exec_test_ordered(first, second)^
+-- Uses the parameters in another order than declared.
+SELECT :second::int AS a, :first::int AS b;
+
+-- name: exec_test_none()^
+-- No row at all.
+SELECT 1 AS a, 2 AS b WHERE false;
+
+-- name: exec_test_make_scratch()
+-- A table for this transaction only.
+CREATE TEMP TABLE exec_scratch (id int PRIMARY KEY, label text NOT NULL) ON COMMIT DROP;
+
+-- name: exec_test_insert_scratch(id, label)!
+-- One row.
+INSERT INTO exec_scratch (id, label) VALUES (:id, :label);
+
+-- name: exec_test_relabel_scratch(label)!
+-- Every row gets the label.
+UPDATE exec_scratch SET label = :label;
+
+-- name: exec_test_count_scratch()$
+-- How many rows.
+SELECT count(*) FROM exec_scratch;
+
+-- name: exec_test_list_scratch()
+-- Every row by id.
+SELECT id, label FROM exec_scratch ORDER BY id;
+"""
+
+
+@pytest.fixture
+def scratch(tmp_path):
+    return load(write_queries(tmp_path, SCRATCH_QUERIES))
+
+
+async def test_columns_not_matching_the_record_are_refused(db, scratch):
+    x = Executor(db._pool)
+    with pytest.raises(DatabaseError) as caught:
+        await x.one(scratch.exec_test_swapped, Pair)
+    assert "exec_test_swapped" in str(caught.value)
+    assert "Pair" in str(caught.value)
+    with pytest.raises(DatabaseError) as caught:
+        await x.all(scratch.exec_test_extra, Pair)
+    assert "exec_test_extra" in str(caught.value)
+
+
+async def test_arguments_are_passed_in_declared_order(db, scratch):
+    x = Executor(db._pool)
+    assert await x.one(scratch.exec_test_ordered, Pair, 10, 20) == Pair(a=20, b=10)
+    assert await x.one(scratch.exec_test_none, Pair) is None
+
+
+async def test_executor_methods_on_one_connection(db, scratch):
+    async with Executor(db._pool).transaction() as x:
+        await x.execute(scratch.exec_test_make_scratch)
+        assert await x.execute(scratch.exec_test_insert_scratch, 1, "one") == 1
+        await x.execute_many(scratch.exec_test_insert_scratch, [(2, "two"), (3, "three")])
+        assert await x.copy_records("exec_scratch", ["id", "label"], [(4, "four"), (5, "five")]) == 2
+        assert await x.value(scratch.exec_test_count_scratch) == 5
+        with pytest.raises(AlreadyExists):
+            async with x.transaction() as inner:  # a savepoint
+                await inner.execute(scratch.exec_test_insert_scratch, 6, "six")
+                await inner.execute(scratch.exec_test_insert_scratch, 1, "again")
+        # The savepoint undid only its own rows; the transaction goes on.
+        assert await x.value(scratch.exec_test_count_scratch) == 5
+        assert await x.execute(scratch.exec_test_relabel_scratch, "same") == 5
+        rows = await x.all(scratch.exec_test_list_scratch, Scratch)
+        assert rows == [Scratch(i, "same") for i in range(1, 6)]
+        with pytest.raises(InvalidData) as caught:
+            async with x.transaction() as inner:
+                await inner.execute(scratch.exec_test_insert_scratch, 7, None)
+        assert caught.value.field == "label"
+        assert await x.value(scratch.exec_test_count_scratch) == 5
