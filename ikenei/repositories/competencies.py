@@ -1,0 +1,369 @@
+"""The competency framework: categories, competencies, their proficiency levels, people's levels.
+
+A person's level for a competency is one row, changed by ``set_level``; every
+change is copied into the history by a database trigger, so ``history`` cannot
+miss one. ``gaps`` lists what a learning plan is built from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from uuid import UUID
+
+from ikenei.errors import NotFound
+from ikenei.queries import Executor, Q
+
+
+@dataclass(frozen=True, slots=True)
+class CompetencyCategory:
+    id: UUID
+    organization_id: UUID | None  # None: a shared standard category
+    name: str
+    description: str | None
+    sort_order: int
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Competency:
+    id: UUID
+    organization_id: UUID
+    name: str
+    description: str | None
+    category_id: UUID | None
+    weight: Decimal
+    is_active: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ProficiencyLevel:
+    """One step of a competency's ordered scale (level 1 is the lowest)."""
+
+    id: UUID
+    organization_id: UUID
+    competency_id: UUID
+    level: int
+    name: str
+    description: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class UserCompetency:
+    """A person's current and target level for one competency, and who set it last."""
+
+    id: UUID
+    organization_id: UUID
+    user_id: UUID
+    competency_id: UUID
+    current_level: int | None
+    target_level: int | None
+    source: str
+    set_by: UUID | None
+    cycle_id: UUID | None
+    assessed_at: datetime
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class UserCompetencyLevel:
+    """A person's level for one competency as a profile shows it, with names."""
+
+    competency_id: UUID
+    competency_name: str
+    category_id: UUID | None
+    category_name: str | None
+    current_level: int | None
+    current_level_name: str | None
+    target_level: int | None
+    target_level_name: str | None
+    source: str
+    set_by: UUID | None
+    cycle_id: UUID | None
+    assessed_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CompetencyHistoryEntry:
+    """One change of a person's level: the levels after it, who or what made it, when."""
+
+    id: UUID
+    current_level: int | None
+    target_level: int | None
+    source: str
+    set_by: UUID | None
+    cycle_id: UUID | None
+    recorded_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CompetencyGap:
+    """A competency where a person is below target; current_level 0 means not assessed."""
+
+    competency_id: UUID
+    competency_name: str
+    category_id: UUID | None
+    category_name: str | None
+    current_level: int
+    target_level: int
+    gap: int
+
+
+@dataclass(frozen=True, slots=True)
+class LevelSpec:
+    """Name and description of one proficiency level, for ``set_proficiency_levels``."""
+
+    name: str
+    description: str | None = None
+
+
+class CompetenciesRepository:
+    """Categories, competencies, proficiency levels, and people's levels with their history."""
+
+    __slots__ = ("_x",)
+
+    def __init__(self, executor: Executor) -> None:
+        self._x = executor
+
+    # Categories
+
+    async def create_category(
+        self,
+        organization_id: UUID | None,
+        *,
+        name: str,
+        description: str | None = None,
+        sort_order: int = 0,
+    ) -> CompetencyCategory:
+        """An organization's own category, or a shared standard one when organization_id is None."""
+        category = await self._x.one(
+            Q.create_competency_category,
+            CompetencyCategory,
+            organization_id,
+            name,
+            description,
+            sort_order,
+        )
+        assert category is not None
+        return category
+
+    async def get_category(self, category_id: UUID) -> CompetencyCategory:
+        category = await self._x.one(Q.get_competency_category, CompetencyCategory, category_id)
+        if category is None:
+            raise NotFound("competency category", category_id)
+        return category
+
+    async def list_categories(self, organization_id: UUID) -> list[CompetencyCategory]:
+        """The shared standard categories and the organization's own, by sort order and name."""
+        return await self._x.all(Q.list_competency_categories, CompetencyCategory, organization_id)
+
+    async def update_category(self, category: CompetencyCategory) -> CompetencyCategory:
+        """Stores name, description and sort order; the owner (organization_id) stays."""
+        c = category
+        updated = await self._x.one(
+            Q.update_competency_category,
+            CompetencyCategory,
+            c.id,
+            c.organization_id,
+            c.name,
+            c.description,
+            c.sort_order,
+        )
+        if updated is None:
+            raise NotFound("competency category", c.id)
+        return updated
+
+    async def delete_category(self, organization_id: UUID | None, category_id: UUID) -> None:
+        """Deletes a category of this owner (None: shared); its competencies lose it."""
+        if await self._x.value(Q.delete_competency_category, organization_id, category_id) is None:
+            raise NotFound("competency category", category_id)
+
+    # Competencies
+
+    async def create(
+        self,
+        organization_id: UUID,
+        *,
+        name: str,
+        description: str | None = None,
+        category_id: UUID | None = None,
+        weight: Decimal = Decimal("1.0"),
+        is_active: bool = True,
+    ) -> Competency:
+        competency = await self._x.one(
+            Q.create_competency,
+            Competency,
+            organization_id,
+            name,
+            description,
+            category_id,
+            weight,
+            is_active,
+        )
+        assert competency is not None
+        return competency
+
+    async def get(self, competency_id: UUID) -> Competency:
+        competency = await self._x.one(Q.get_competency, Competency, competency_id)
+        if competency is None:
+            raise NotFound("competency", competency_id)
+        return competency
+
+    async def list(
+        self,
+        organization_id: UUID,
+        *,
+        category_id: UUID | None = None,
+        is_active: bool | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[Competency]:
+        """A page of the organization's competencies by name."""
+        return await self._x.all(
+            Q.list_competencies, Competency, organization_id, category_id, is_active, limit, offset
+        )
+
+    async def update(self, competency: Competency) -> Competency:
+        """Stores the editable fields of ``competency`` (make it with ``dataclasses.replace``)."""
+        c = competency
+        updated = await self._x.one(
+            Q.update_competency,
+            Competency,
+            c.id,
+            c.name,
+            c.description,
+            c.category_id,
+            c.weight,
+            c.is_active,
+        )
+        if updated is None:
+            raise NotFound("competency", c.id)
+        return updated
+
+    async def soft_delete(self, competency_id: UUID) -> None:
+        if await self._x.value(Q.soft_delete_competency, competency_id) is None:
+            raise NotFound("competency", competency_id)
+
+    # Proficiency levels
+
+    async def set_proficiency_levels(
+        self, organization_id: UUID, competency_id: UUID, levels: Sequence[LevelSpec]
+    ) -> list[ProficiencyLevel]:
+        """Makes the competency's scale exactly ``levels``, numbered 1..n from the lowest.
+
+        Existing levels keep their id; levels above n are deleted, which is
+        refused (``InvalidData``, nothing changed) while a person's level refers to one.
+        """
+        names = [level.name for level in levels]
+        descriptions = [level.description for level in levels]
+        return await self._x.all(
+            Q.set_competency_levels,
+            ProficiencyLevel,
+            organization_id,
+            competency_id,
+            names,
+            descriptions,
+        )
+
+    async def list_proficiency_levels(self, competency_id: UUID) -> list[ProficiencyLevel]:
+        """The competency's levels, lowest first."""
+        return await self._x.all(Q.list_competency_levels, ProficiencyLevel, competency_id)
+
+    async def update_proficiency_level(self, level: ProficiencyLevel) -> ProficiencyLevel:
+        """Stores a level's name and description; its number is its identity and stays."""
+        updated = await self._x.one(
+            Q.update_competency_level, ProficiencyLevel, level.id, level.name, level.description
+        )
+        if updated is None:
+            raise NotFound("competency level", level.id)
+        return updated
+
+    async def delete_proficiency_level(self, level_id: UUID) -> None:
+        """Deletes a level; refused (``InvalidData``) while a person's level refers to it."""
+        if await self._x.value(Q.delete_competency_level, level_id) is None:
+            raise NotFound("competency level", level_id)
+
+    # People's levels
+
+    async def set_level(
+        self,
+        organization_id: UUID,
+        user_id: UUID,
+        competency_id: UUID,
+        *,
+        current_level: int | None = None,
+        target_level: int | None = None,
+        source: str,
+        set_by: UUID | None = None,
+        cycle_id: UUID | None = None,
+    ) -> UserCompetency:
+        """Records a person's level; a level left None keeps the one stored.
+
+        ``source`` is one of self, manager, feedback_cycle, assessment, import.
+        A level the competency's scale lacks is refused (``InvalidData`` naming
+        current_level or target_level). The change is added to the history.
+        """
+        row = await self._x.one(
+            Q.set_user_competency,
+            UserCompetency,
+            organization_id,
+            user_id,
+            competency_id,
+            current_level,
+            target_level,
+            source,
+            set_by,
+            cycle_id,
+        )
+        assert row is not None
+        return row
+
+    async def get_level(
+        self, organization_id: UUID, user_id: UUID, competency_id: UUID
+    ) -> UserCompetency:
+        row = await self._x.one(
+            Q.get_user_competency, UserCompetency, organization_id, user_id, competency_id
+        )
+        if row is None:
+            raise NotFound("user competency", (organization_id, user_id, competency_id))
+        return row
+
+    async def list_user_levels(
+        self, organization_id: UUID, user_id: UUID
+    ) -> list[UserCompetencyLevel]:
+        """A person's levels with competency, category and level names, by competency name."""
+        return await self._x.all(
+            Q.list_user_competencies, UserCompetencyLevel, organization_id, user_id
+        )
+
+    async def history(
+        self,
+        organization_id: UUID,
+        user_id: UUID,
+        competency_id: UUID,
+        *,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[CompetencyHistoryEntry]:
+        """A page of the changes to a person's level for one competency, newest first."""
+        return await self._x.all(
+            Q.list_user_competency_history,
+            CompetencyHistoryEntry,
+            organization_id,
+            user_id,
+            competency_id,
+            limit,
+            offset,
+        )
+
+    async def gaps(self, organization_id: UUID, user_id: UUID) -> list[CompetencyGap]:
+        """A person's active competencies below target, largest gap first, then by name."""
+        return await self._x.all(Q.list_competency_gaps, CompetencyGap, organization_id, user_id)

@@ -1,0 +1,653 @@
+"""The 360-degree feedback process: forms, questions, cycles, invitations, submissions, results.
+
+The rules live in the database: status moves are guarded by the queries and by
+triggers, a submission is written whole or not at all by ``submit_feedback()``,
+and results hide every rater group smaller than the form's anonymity
+threshold. When a guarded change touches no row, this module asks the database
+why and raises ``NotFound`` or ``Conflict`` naming the current state.
+
+External raters have no account: ``invite`` gives them a secret token, returned
+once; only its SHA-256 digest is stored.
+
+Comments are encrypted here, before they leave the application (see
+``ikenei.crypto``): each answer gets its id from this module so that its
+comment can be bound to its row, and a comment that does not decrypt raises
+``DecryptionFailed`` instead of being shown.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any, NoReturn
+from uuid import UUID
+
+from ikenei.crypto import Cipher
+from ikenei.errors import ConfigError, Conflict, InvalidData, NotFound
+from ikenei.queries import Executor, Q, Query
+
+_COMMENTS = ("feedback_responses", "comment")
+_GROUP_ORDER = {g: i for i, g in enumerate(("self", "manager", "peer", "direct_report", "external", "others"))}
+
+
+@dataclass(frozen=True, slots=True)
+class Form:
+    id: UUID
+    organization_id: UUID
+    title: str
+    description: str | None
+    form_type: str
+    is_anonymous: bool
+    anonymity_threshold: int
+    is_active: bool
+    settings: dict[str, Any]
+    created_by: UUID | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """A rating question rates one competency on scale_min..scale_max; a text question has neither."""
+
+    id: UUID
+    organization_id: UUID
+    form_id: UUID
+    position: int
+    question_text: str
+    question_type: str
+    competency_id: UUID | None
+    scale_min: int | None
+    scale_max: int | None
+    is_required: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Cycle:
+    id: UUID
+    organization_id: UUID
+    form_id: UUID
+    name: str
+    description: str | None
+    status: str  # draft, active, closed or cancelled
+    starts_at: datetime | None
+    ends_at: datetime | None
+    activated_at: datetime | None
+    closed_at: datetime | None
+    created_by: UUID | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Invitation:
+    id: UUID
+    organization_id: UUID
+    cycle_id: UUID
+    target_user_id: UUID
+    rater_user_id: UUID | None  # None for an external rater
+    rater_email: str | None  # only for an external rater
+    rater_name: str | None
+    relationship: str  # self, manager, peer, direct_report or external
+    status: str  # pending, started, completed, declined or expired
+    token_expires_at: datetime | None
+    reminder_count: int
+    last_reminded_at: datetime | None
+    sent_at: datetime | None
+    started_at: datetime | None
+    completed_at: datetime | None
+    declined_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class NewInvitation:
+    """A created invitation and, for an external rater, the access token: shown once, never stored."""
+
+    invitation: Invitation
+    access_token: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class InvitationListing:
+    """An invitation as a cycle's overview shows it, with the people's names."""
+
+    id: UUID
+    cycle_id: UUID
+    target_user_id: UUID
+    target_name: str
+    rater_user_id: UUID | None
+    rater_name: str | None
+    rater_email: str | None
+    relationship: str
+    status: str
+    token_expires_at: datetime | None
+    reminder_count: int
+    last_reminded_at: datetime | None
+    sent_at: datetime | None
+    started_at: datetime | None
+    completed_at: datetime | None
+    declined_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class PendingRater:
+    """An invitation still waiting for its answers: whom to remind, about whom."""
+
+    invitation_id: UUID
+    target_user_id: UUID
+    target_name: str
+    rater_user_id: UUID | None
+    rater_name: str | None
+    rater_email: str
+    relationship: str
+    status: str
+    reminder_count: int
+    last_reminded_at: datetime | None
+    sent_at: datetime | None
+    token_expires_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """One answer of a submission: a rating on the question's scale and/or a comment."""
+
+    question_id: UUID
+    rating: int | None = None
+    comment: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CompetencyAnalysis:
+    """The seed's feedback analysis for one competency.
+
+    average/count/stddev are over the ratings of other people (only groups big
+    enough to be shown; None when none is); self_rating is the person's own.
+    """
+
+    competency_id: UUID
+    competency_name: str
+    average_rating: Decimal | None
+    response_count: int
+    rating_stddev: Decimal | None
+    self_rating: Decimal | None
+
+
+@dataclass(frozen=True, slots=True)
+class GroupResult:
+    """The mean competency rating of one rater group (self, manager, peer, direct_report, external, others)."""
+
+    competency_id: UUID
+    competency_name: str
+    rater_group: str
+    submission_count: int
+    average_rating: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    """A free-text answer, with the rater group it may be shown under and nothing about its rater."""
+
+    question_id: UUID
+    question_position: int
+    question_text: str
+    competency_id: UUID | None
+    rater_group: str
+    comment: str
+
+
+@dataclass(frozen=True, slots=True)
+class _StoredComment:
+    question_id: UUID
+    question_position: int
+    question_text: str
+    competency_id: UUID | None
+    rater_group: str
+    response_id: UUID
+    comment_ciphertext: bytes | None
+    comment_key_id: str | None
+    comment: str | None  # text from before encryption, until `ikenei keys rotate` encrypts it
+
+
+@dataclass(frozen=True, slots=True)
+class RelationshipCompletion:
+    relationship: str
+    invited: int
+    pending: int
+    started: int
+    completed: int
+    declined: int
+    expired: int
+
+
+@dataclass(frozen=True, slots=True)
+class _InvitationState:
+    status: str
+    cycle_status: str
+    token_expired: bool
+
+
+def token_digest(token: str) -> bytes:
+    """The SHA-256 digest of an access token, as stored."""
+    return hashlib.sha256(token.encode()).digest()
+
+
+class FeedbackRepository:
+    """Forms and questions, cycles, invitations, submissions and results of 360-degree feedback."""
+
+    __slots__ = ("_cipher", "_x")
+
+    def __init__(self, executor: Executor, cipher: Cipher | None = None) -> None:
+        self._x = executor
+        self._cipher = cipher
+
+    def _needs_cipher(self) -> Cipher:
+        if self._cipher is None:
+            raise ConfigError("feedback comments are encrypted: this repository was made without a cipher")
+        return self._cipher
+
+    # Forms -------------------------------------------------------------------
+
+    async def create_form(
+        self,
+        organization_id: UUID,
+        *,
+        title: str,
+        description: str | None = None,
+        form_type: str = "standard",
+        is_anonymous: bool = False,
+        anonymity_threshold: int = 3,
+        is_active: bool = True,
+        settings: dict[str, Any] | None = None,
+        created_by: UUID | None = None,
+    ) -> Form:
+        form = await self._x.one(
+            Q.create_feedback_form, Form, organization_id, title, description, form_type,
+            is_anonymous, anonymity_threshold, is_active, settings, created_by,
+        )
+        assert form is not None
+        return form
+
+    async def get_form(self, form_id: UUID) -> Form:
+        form = await self._x.one(Q.get_feedback_form, Form, form_id)
+        if form is None:
+            raise NotFound("feedback form", form_id)
+        return form
+
+    async def list_forms(
+        self, organization_id: UUID, *, is_active: bool | None = None, limit: int = 50, offset: int = 0
+    ) -> list[Form]:
+        """A page of the organization's forms in creation order, deleted ones left out."""
+        return await self._x.all(Q.list_feedback_forms, Form, organization_id, is_active, limit, offset)
+
+    async def update_form(self, form: Form) -> Form:
+        """Stores the editable fields of ``form`` (make it with ``dataclasses.replace``).
+
+        The anonymity settings of a form an active or closed cycle uses cannot
+        be weakened: ``Conflict`` naming the cycle's state.
+        """
+        f = form
+        updated = await self._x.one(
+            Q.update_feedback_form, Form, f.id, f.title, f.description, f.form_type,
+            f.is_anonymous, f.anonymity_threshold, f.is_active, f.settings,
+        )
+        if updated is None:
+            raise NotFound("feedback form", f.id)
+        return updated
+
+    async def soft_delete_form(self, form_id: UUID) -> None:
+        if await self._x.value(Q.soft_delete_feedback_form, form_id) is None:
+            raise NotFound("feedback form", form_id)
+
+    # Questions ---------------------------------------------------------------
+
+    async def add_question(
+        self,
+        form_id: UUID,
+        *,
+        question_text: str,
+        question_type: str = "rating",
+        competency_id: UUID | None = None,
+        scale_min: int | None = None,
+        scale_max: int | None = None,
+        is_required: bool = True,
+        position: int | None = None,
+    ) -> Question:
+        """Adds a question after the last one (or at a free ``position``).
+
+        A rating question needs a competency; its scale defaults to 1-5. The
+        questions of a form used by an active or closed cycle are frozen:
+        ``Conflict`` naming that cycle's state.
+        """
+        question = await self._x.one(
+            Q.add_feedback_question, Question, form_id, position, question_text, question_type,
+            competency_id, scale_min, scale_max, is_required,
+        )
+        if question is None:
+            raise NotFound("feedback form", form_id)
+        return question
+
+    async def get_question(self, question_id: UUID) -> Question:
+        question = await self._x.one(Q.get_feedback_question, Question, question_id)
+        if question is None:
+            raise NotFound("feedback question", question_id)
+        return question
+
+    async def list_questions(self, form_id: UUID) -> list[Question]:
+        """The form's questions in their order."""
+        return await self._x.all(Q.list_feedback_questions, Question, form_id)
+
+    async def update_question(self, question: Question) -> Question:
+        """Stores the editable fields of ``question`` (not its position: see ``reorder_questions``)."""
+        q = question
+        updated = await self._x.one(
+            Q.update_feedback_question, Question, q.id, q.question_text, q.question_type,
+            q.competency_id, q.scale_min, q.scale_max, q.is_required,
+        )
+        if updated is None:
+            raise NotFound("feedback question", q.id)
+        return updated
+
+    async def delete_question(self, question_id: UUID) -> None:
+        if await self._x.value(Q.delete_feedback_question, question_id) is None:
+            raise NotFound("feedback question", question_id)
+
+    async def reorder_questions(self, form_id: UUID, question_ids: list[UUID]) -> list[Question]:
+        """Puts the form's questions in the order given (every one of them, once); returns them in it."""
+        if not question_ids:
+            raise InvalidData("question_ids", "must name every question of the form")
+        moved = await self._x.all(Q.reorder_feedback_questions, Question, form_id, question_ids)
+        if not moved:
+            await self.get_form(form_id)
+            raise InvalidData("question_ids", "must name every question of the form exactly once")
+        return moved
+
+    # Cycles ------------------------------------------------------------------
+
+    async def create_cycle(
+        self,
+        form_id: UUID,
+        *,
+        name: str,
+        description: str | None = None,
+        starts_at: datetime | None = None,
+        ends_at: datetime | None = None,
+        created_by: UUID | None = None,
+    ) -> Cycle:
+        """A draft cycle on the form, in the form's organization."""
+        cycle = await self._x.one(
+            Q.create_feedback_cycle, Cycle, form_id, name, description, starts_at, ends_at, created_by
+        )
+        if cycle is None:
+            raise NotFound("feedback form", form_id)
+        return cycle
+
+    async def get_cycle(self, cycle_id: UUID) -> Cycle:
+        cycle = await self._x.one(Q.get_feedback_cycle, Cycle, cycle_id)
+        if cycle is None:
+            raise NotFound("feedback cycle", cycle_id)
+        return cycle
+
+    async def list_cycles(
+        self,
+        organization_id: UUID,
+        *,
+        status: str | None = None,
+        form_id: UUID | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[Cycle]:
+        """A page of the organization's cycles, newest first."""
+        return await self._x.all(Q.list_feedback_cycles, Cycle, organization_id, status, form_id, limit, offset)
+
+    async def update_cycle(self, cycle: Cycle) -> Cycle:
+        """Stores the name, description and dates of ``cycle``; only a draft cycle changes."""
+        c = cycle
+        updated = await self._x.one(
+            Q.update_feedback_cycle, Cycle, c.id, c.name, c.description, c.starts_at, c.ends_at
+        )
+        if updated is None:
+            await self._refuse_cycle(c.id, "changed (only a draft cycle can be)")
+        return updated
+
+    async def activate_cycle(self, cycle_id: UUID) -> Cycle:
+        """draft → active; otherwise ``Conflict`` naming the current state."""
+        return await self._move_cycle(Q.activate_feedback_cycle, cycle_id, "activated")
+
+    async def close_cycle(self, cycle_id: UUID) -> Cycle:
+        """active → closed; otherwise ``Conflict`` naming the current state."""
+        return await self._move_cycle(Q.close_feedback_cycle, cycle_id, "closed")
+
+    async def cancel_cycle(self, cycle_id: UUID) -> Cycle:
+        """draft or active → cancelled; otherwise ``Conflict`` naming the current state."""
+        return await self._move_cycle(Q.cancel_feedback_cycle, cycle_id, "cancelled")
+
+    async def _move_cycle(self, query: Query, cycle_id: UUID, done: str) -> Cycle:
+        cycle = await self._x.one(query, Cycle, cycle_id)
+        if cycle is None:
+            await self._refuse_cycle(cycle_id, done)
+        return cycle
+
+    async def _refuse_cycle(self, cycle_id: UUID, done: str) -> NoReturn:
+        status = await self._x.value(Q.get_feedback_cycle_status, cycle_id)
+        if status is None:
+            raise NotFound("feedback cycle", cycle_id)
+        raise Conflict(f"feedback cycle {cycle_id} is {status}: it cannot be {done}", status)
+
+    # Invitations -------------------------------------------------------------
+
+    async def invite(
+        self,
+        cycle_id: UUID,
+        *,
+        target_user_id: UUID,
+        relationship: str,
+        rater_user_id: UUID | None = None,
+        rater_email: str | None = None,
+        rater_name: str | None = None,
+        token_expires_at: datetime | None = None,
+    ) -> NewInvitation:
+        """Invites one rater to give feedback on one person in a draft or active cycle.
+
+        A member rates as self (rater = target), manager, peer or direct_report;
+        an ``external`` rater is reached by ``rater_email`` and answers with the
+        returned ``access_token`` until ``token_expires_at`` (default: the
+        cycle's end, else 30 days). The token is not stored and cannot be
+        shown again.
+        """
+        token = secrets.token_urlsafe(32) if relationship == "external" else None
+        digest = token_digest(token) if token is not None else None
+        invitation = await self._x.one(
+            Q.create_feedback_invitation, Invitation, cycle_id, target_user_id, rater_user_id,
+            rater_email, rater_name, relationship, digest, token_expires_at,
+        )
+        if invitation is None:
+            await self._refuse_cycle(cycle_id, "given invitations (it is over)")
+        return NewInvitation(invitation, token)
+
+    async def get_invitation(self, invitation_id: UUID) -> Invitation:
+        invitation = await self._x.one(Q.get_feedback_invitation, Invitation, invitation_id)
+        if invitation is None:
+            raise NotFound("feedback invitation", invitation_id)
+        return invitation
+
+    async def get_invitation_by_token(self, token: str) -> Invitation:
+        """The invitation of an external rater's access token.
+
+        ``NotFound`` for an unknown token, ``Conflict`` (current ``expired``)
+        for an expired one.
+        """
+        digest = token_digest(token)
+        invitation = await self._x.one(Q.get_feedback_invitation_by_token, Invitation, digest)
+        if invitation is None:
+            expired_at = await self._x.value(Q.get_feedback_token_expiry, digest)
+            if expired_at is None:
+                raise NotFound("feedback invitation", "for this access token")
+            raise Conflict(f"the access token expired at {expired_at.isoformat()}", "expired")
+        return invitation
+
+    async def mark_invitation_sent(self, invitation_id: UUID) -> Invitation:
+        """Notes when the invitation was first sent (an open invitation of an active cycle)."""
+        return await self._change_invitation(Q.mark_feedback_invitation_sent, invitation_id, "sent")
+
+    async def start_invitation(self, invitation_id: UUID) -> Invitation:
+        """pending → started (again harmless) while the cycle is active and any token valid."""
+        return await self._change_invitation(Q.start_feedback_invitation, invitation_id, "started")
+
+    async def decline_invitation(self, invitation_id: UUID) -> Invitation:
+        """pending or started → declined."""
+        return await self._change_invitation(Q.decline_feedback_invitation, invitation_id, "declined")
+
+    async def record_reminder(self, invitation_id: UUID) -> Invitation:
+        """Counts a reminder sent now for an open invitation of an active cycle."""
+        return await self._change_invitation(Q.record_feedback_reminder, invitation_id, "reminded")
+
+    async def _change_invitation(self, query: Query, invitation_id: UUID, done: str) -> Invitation:
+        invitation = await self._x.one(query, Invitation, invitation_id)
+        if invitation is not None:
+            return invitation
+        state = await self._x.one(Q.get_feedback_invitation_state, _InvitationState, invitation_id)
+        if state is None:
+            raise NotFound("feedback invitation", invitation_id)
+        if state.status not in ("pending", "started"):
+            raise Conflict(
+                f"feedback invitation {invitation_id} is {state.status}: it cannot be {done}", state.status
+            )
+        if state.cycle_status != "active":
+            raise Conflict(
+                f"feedback cycle of invitation {invitation_id} is {state.cycle_status}: "
+                f"the invitation cannot be {done}",
+                state.cycle_status,
+            )
+        if state.token_expired:
+            raise Conflict(f"the access token of invitation {invitation_id} expired", "expired")
+        raise Conflict(f"feedback invitation {invitation_id} is {state.status}: it cannot be {done}", state.status)
+
+    async def expire_overdue_invitations(self, cycle_id: UUID) -> int:
+        """Expires the cycle's open invitations whose token expired or whose cycle ended; how many."""
+        return await self._x.execute(Q.expire_overdue_feedback_invitations, cycle_id)
+
+    async def list_pending_raters(
+        self,
+        cycle_id: UUID,
+        *,
+        not_contacted_within: timedelta | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[PendingRater]:
+        """Who still has to answer in an active cycle, least recently contacted first.
+
+        With ``not_contacted_within``, only raters neither sent nor reminded
+        within that time: the ones a reminder run should write to.
+        """
+        return await self._x.all(
+            Q.list_feedback_pending_raters, PendingRater, cycle_id, not_contacted_within, limit, offset
+        )
+
+    async def list_cycle_invitations(
+        self,
+        cycle_id: UUID,
+        *,
+        status: str | None = None,
+        relationship: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[InvitationListing]:
+        """A page of the cycle's invitations with names, by target person then relationship."""
+        return await self._x.all(
+            Q.list_feedback_cycle_invitations, InvitationListing, cycle_id, status, relationship,
+            limit, offset,
+        )
+
+    # Submitting --------------------------------------------------------------
+
+    async def submit(self, invitation_id: UUID, answers: list[Answer], token: str | None = None) -> UUID:
+        """Stores a rater's answers whole, or nothing; the submission's id.
+
+        Refusals: ``NotFound`` (no such invitation); ``InvalidData`` naming
+        ``access_token`` (wrong token), ``rating`` (off the question's scale),
+        ``question_id`` (not a question of the cycle's form) or ``answers``
+        (required ones missing); ``Conflict`` naming the current state of the
+        cycle (draft, closed, cancelled), of the invitation (completed,
+        declined, expired) or ``expired`` for an expired token.
+
+        A comment is stripped of surrounding whitespace (a blank one is no
+        comment) and encrypted for its answer's row before it is sent.
+        """
+        digest = token_digest(token) if token is not None else None
+        payload = [self._answer_payload(a) for a in answers]
+        submission_id = await self._x.value(Q.submit_feedback, invitation_id, digest, payload)
+        assert submission_id is not None
+        return submission_id
+
+    def _answer_payload(self, answer: Answer) -> dict[str, Any]:
+        answer_id = uuid.uuid4()
+        payload: dict[str, Any] = {
+            "id": str(answer_id), "question_id": str(answer.question_id), "rating": answer.rating,
+        }
+        text = answer.comment.strip() if answer.comment is not None else ""
+        if text:
+            table, column = _COMMENTS
+            sealed = self._needs_cipher().encrypt(text, table=table, column=column, row_id=answer_id)
+            payload["comment_ciphertext"] = base64.b64encode(sealed.ciphertext).decode()
+            payload["comment_key_id"] = sealed.key_id
+        return payload
+
+    # Results -----------------------------------------------------------------
+
+    async def analyze(self, target_user_id: UUID, cycle_id: UUID) -> list[CompetencyAnalysis]:
+        """The seed's feedback analysis of a person in a cycle, best average first.
+
+        Self-assessment is reported beside the average, never in it; ratings of
+        groups too small to be shown are left out.
+        """
+        return await self._x.all(Q.get_feedback_analysis, CompetencyAnalysis, target_user_id, cycle_id)
+
+    async def results_by_group(self, target_user_id: UUID, cycle_id: UUID) -> list[GroupResult]:
+        """Per competency and rater group, the mean rating and how many submissions it has.
+
+        A group with fewer submissions than the form's anonymity threshold is
+        folded into ``others``; ``others`` below the threshold is not returned.
+        ``self`` stands apart.
+        """
+        return await self._x.all(Q.get_feedback_results_by_group, GroupResult, target_user_id, cycle_id)
+
+    async def comments(self, target_user_id: UUID, cycle_id: UUID) -> list[Comment]:
+        """The free-text comments on a person in a cycle, under the same group rules.
+
+        Ordered by question, rater group and text. ``DecryptionFailed`` (naming
+        the answer's row) when a stored comment is not authentic.
+        """
+        stored = await self._x.all(Q.list_feedback_comments, _StoredComment, target_user_id, cycle_id)
+        found = [
+            Comment(s.question_id, s.question_position, s.question_text, s.competency_id,
+                    s.rater_group, self._comment_text(s))
+            for s in stored
+        ]
+        found.sort(key=lambda c: (c.question_position, c.question_id, _GROUP_ORDER[c.rater_group], c.comment))
+        return found
+
+    def _comment_text(self, stored: _StoredComment) -> str:
+        if stored.comment_ciphertext is None or stored.comment_key_id is None:
+            assert stored.comment is not None  # the query returns only rows with a comment
+            return stored.comment
+        table, column = _COMMENTS
+        return self._needs_cipher().decrypt(
+            stored.comment_ciphertext, stored.comment_key_id,
+            table=table, column=column, row_id=stored.response_id,
+        )
+
+    async def completion(self, cycle_id: UUID) -> list[RelationshipCompletion]:
+        """Per relationship, how many invitations the cycle has and where they stand."""
+        rows = await self._x.all(Q.get_feedback_cycle_completion, RelationshipCompletion, cycle_id)
+        if not rows:
+            raise NotFound("feedback cycle", cycle_id)
+        return rows

@@ -1,0 +1,159 @@
+"""Builds the data the feedback tests need, through the repositories.
+
+What the repositories deliberately cannot do (count raw rows, read a stored
+token digest, make a competency without the competencies module) are test-only
+queries in ``tests/sql/feedback.sql``, run on the same pool.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from ikenei import Database
+from ikenei.queries import Executor, load
+from ikenei.repositories.feedback import Answer, Cycle, Form, Question
+from ikenei.repositories.organizations import Organization
+from ikenei.repositories.users import User, UsersRepository
+
+TQ = load(Path(__file__).parent / "sql" / "feedback.sql")
+
+# bcrypt's cheapest cost: these tests make many people and are not about hashing.
+FAST_COST = 4
+
+_numbers = itertools.count(1)
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    responses: int
+    ratings: int
+    completed: int
+
+
+@dataclass(frozen=True, slots=True)
+class StoredLink:
+    kind: str
+    invitation_id: UUID | None
+    created_at: Any
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRating:
+    competency_id: UUID
+    relationship: str
+    rating: Any
+    answer_count: int
+
+
+def executor(db: Database) -> Executor:
+    return Executor(db._pool)
+
+
+async def counts(db: Database) -> Counts:
+    found = await executor(db).one(TQ.count_feedback_rows, Counts)
+    assert found is not None
+    return found
+
+
+async def make_org(db: Database) -> Organization:
+    return await db.organizations.create(name=f"Org {next(_numbers):04d}")
+
+
+async def make_member(
+    db: Database, organization_id: UUID, first_name: str = "Ada", last_name: str | None = None
+) -> User:
+    n = next(_numbers)
+    user = await UsersRepository(executor(db), bcrypt_cost=FAST_COST).create(
+        email=f"person{n}@example.com",
+        password="correct horse battery staple",
+        first_name=first_name,
+        last_name=last_name or f"Person{n:04d}",
+    )
+    await db.organizations.add_member(organization_id, user.id)
+    return user
+
+
+async def make_competency(db: Database, organization_id: UUID, name: str) -> UUID:
+    return await executor(db).value(TQ.insert_test_competency, organization_id, name)
+
+
+@dataclass(frozen=True, slots=True)
+class Setup:
+    """An organization, a person to give feedback on, a form and a cycle on it.
+
+    The form asks three rating questions on a 1-5 scale (two on
+    Communication, one on Delivery) and one optional free-text question.
+    """
+
+    org: Organization
+    target: User
+    communication: UUID
+    delivery: UUID
+    form: Form
+    questions: list[Question]
+    cycle: Cycle
+
+
+async def make_setup(
+    db: Database, *, anonymous: bool = False, threshold: int = 3, activate: bool = True
+) -> Setup:
+    org = await make_org(db)
+    target = await make_member(db, org.id, "Tess", "Target")
+    communication = await make_competency(db, org.id, "Communication")
+    delivery = await make_competency(db, org.id, "Delivery")
+    fb = db.feedback
+    form = await fb.create_form(
+        org.id, title="Annual 360", form_type="360", is_anonymous=anonymous, anonymity_threshold=threshold
+    )
+    questions = [
+        await fb.add_question(form.id, question_text="Explains clearly", competency_id=communication),
+        await fb.add_question(form.id, question_text="Listens well", competency_id=communication),
+        await fb.add_question(form.id, question_text="Ships on time", competency_id=delivery),
+        await fb.add_question(
+            form.id, question_text="Anything else?", question_type="text", is_required=False
+        ),
+    ]
+    cycle = await fb.create_cycle(form.id, name="Spring review")
+    if activate:
+        cycle = await fb.activate_cycle(cycle.id)
+    return Setup(org, target, communication, delivery, form, questions, cycle)
+
+
+def answers(setup: Setup, ratings: tuple[int, int, int], comment: str | None = None) -> list[Answer]:
+    """Answers to the setup's form: three ratings, and the comment if any."""
+    q = setup.questions
+    given = [Answer(q[0].id, ratings[0]), Answer(q[1].id, ratings[1]), Answer(q[2].id, ratings[2])]
+    if comment is not None:
+        given.append(Answer(q[3].id, comment=comment))
+    return given
+
+
+async def invite_member(db: Database, setup: Setup, relationship: str, rater: User | None = None) -> UUID:
+    """Invites a new member (the target for ``self``) to rate the target; the invitation id."""
+    if rater is None:
+        rater = setup.target if relationship == "self" else await make_member(db, setup.org.id)
+    created = await db.feedback.invite(
+        setup.cycle.id, target_user_id=setup.target.id, relationship=relationship, rater_user_id=rater.id
+    )
+    return created.invitation.id
+
+
+async def give_feedback(
+    db: Database, setup: Setup, relationship: str, ratings: tuple[int, int, int], comment: str | None = None
+) -> UUID:
+    """A new rater of this relationship answers the whole form; the submission id."""
+    if relationship == "external":
+        n = next(_numbers)
+        created = await db.feedback.invite(
+            setup.cycle.id, target_user_id=setup.target.id, relationship="external",
+            rater_email=f"outside{n}@partner.example", rater_name=f"Outside {n}",
+        )
+        return await db.feedback.submit(
+            created.invitation.id, answers(setup, ratings, comment), token=created.access_token
+        )
+    invitation_id = await invite_member(db, setup, relationship)
+    return await db.feedback.submit(invitation_id, answers(setup, ratings, comment))
