@@ -1,0 +1,8 @@
+-- Test-only queries for the analytics tests: what the repository deliberately
+-- cannot do (count every row of its tables).
+
+-- name: count_analytics_rows()^
+-- How many events, reports and dashboard widgets are stored.
+SELECT (SELECT count(*) FROM analytics_events)::int AS events,
+       (SELECT count(*) FROM reports)::int AS reports,
+       (SELECT count(*) FROM dashboard_widgets)::int AS widgets;
