@@ -13,7 +13,7 @@ PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help install migrate rollback migrations-status migrations-unlock seed-prod seed-dev \
-	db-verify db-start db-stop db-status db-url psql keys-rotate keys-status test test-db bench lint
+	db-verify retention-run db-start db-stop db-status db-url psql keys-rotate keys-status test test-db bench lint
 
 help: ## list the targets
 	@echo "usage: make TARGET"
@@ -62,6 +62,9 @@ db-verify: $(STAMP) ## check the database against the expected schema
 
 keys-rotate: $(STAMP) ## re-encrypt sensitive text under the current PII_ENCRYPTION_KEY (resumable)
 	$(IKENEI) keys rotate
+
+retention-run: $(STAMP) ## apply the retention policies (idempotent; counts per policy)
+	$(IKENEI) retention run
 
 keys-status: $(STAMP) ## which encryption keys the stored sensitive text uses
 	$(IKENEI) keys status

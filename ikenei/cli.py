@@ -225,6 +225,14 @@ def _keys_status(args: argparse.Namespace, context: dict[str, Any]) -> int:
     return EXIT_OK
 
 
+def _retention_run(args: argparse.Namespace, context: dict[str, Any]) -> int:
+    settings = _settings(context)
+    check_connection(settings)
+    retention = _module("ikenei.retention", "retention run")
+    retention.run(settings.dsn(), out=print, overrides=settings.retention_overrides)
+    return EXIT_OK
+
+
 def _verify(args: argparse.Namespace, context: dict[str, Any]) -> int:
     settings = _settings(context)
     check_connection(settings)
@@ -451,6 +459,11 @@ def _parser() -> argparse.ArgumentParser:
     rotate.add_argument("--batch-size", type=_positive, default=500, metavar="N",
                         help="rows per transaction (default 500)")
     add(key_commands, "status", _keys_status, "the registered keys and how many values each encrypts")
+
+    retention = commands.add_parser("retention", help="retention policies", parents=[common])
+    retention_commands = retention.add_subparsers(dest="retention_command", metavar="ACTION", required=True)
+    add(retention_commands, "run", _retention_run,
+        "delete what the retention policies no longer let us keep; reports counts per policy")
     add(
         commands,
         "psql",

@@ -4,6 +4,9 @@ ones stay; idempotent; recorded), overrides and RETENTION_OVERRIDES."""
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 import dataclasses
 import uuid
 from pathlib import Path
@@ -297,3 +300,45 @@ def test_a_bad_retention_override_names_the_variable(no_environment, monkeypatch
     assert "RETENTION_OVERRIDES" in message
     assert fragment in message
     assert len(message.splitlines()) == 1
+
+
+# -- the command ----------------------------------------------------------------------
+
+
+def run_command(*args: str, cwd: Path, **variables: str) -> subprocess.CompletedProcess[str]:
+    """``python -m ikenei.cli ARGS`` configured by ``variables`` alone."""
+    environment = {k: v for k, v in os.environ.items() if k.lower() not in Settings.model_fields}
+    environment.update(variables)
+    return subprocess.run(
+        [sys.executable, "-m", "ikenei.cli", *args],
+        cwd=cwd, env=environment, capture_output=True, text=True, timeout=120, check=False,
+    )
+
+
+async def test_the_command_applies_the_policies_with_the_overrides_of_the_settings(
+    db, fresh_dsn, tmp_path
+):
+    dated = await make_dated_rows(db)
+    old_events, new_events = dated.rows["analytics_events"]
+
+    result = await asyncio.to_thread(
+        run_command, "retention", "run", cwd=tmp_path,
+        DATABASE_URL=fresh_dsn, RETENTION_OVERRIDES="analytics_events=3650",
+    )
+
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert "analytics_events: 0 row(s) (period 3650 days)" in lines
+    assert "audit_log: 1 row(s) (period 2555 days)" in lines
+    assert lines[-1] == "retention run done: 9 row(s) in all"
+    assert old_events | new_events <= await row_ids(db)
+
+
+def test_the_command_refuses_a_bad_override_before_touching_anything(tmp_path):
+    result = run_command(
+        "retention", "run", cwd=tmp_path,
+        DATABASE_URL="postgresql://nobody@127.0.0.1:1/none", RETENTION_OVERRIDES="audit_log=-1",
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: invalid configuration: RETENTION_OVERRIDES: audit_log")
+    assert "positive whole number of days" in result.stderr
