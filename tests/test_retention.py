@@ -4,10 +4,10 @@ ones stay; idempotent; recorded), overrides and RETENTION_OVERRIDES."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import subprocess
 import sys
-import dataclasses
 import uuid
 from pathlib import Path
 from typing import Any
