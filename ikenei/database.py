@@ -23,6 +23,7 @@ import asyncpg
 from ikenei.crypto import Cipher, cipher_from_settings
 from ikenei.errors import ConfigError, ConnectionFailed, NotMigrated
 from ikenei.keys import check_keys
+from ikenei.passwords import DEFAULT_COST
 from ikenei.queries import Executor, Q, Query
 from ikenei.repositories.analytics import AnalyticsRepository
 from ikenei.repositories.competencies import CompetenciesRepository
@@ -53,8 +54,10 @@ class Repositories:
         "users",
     )
 
-    def __init__(self, executor: Executor, cipher: Cipher | None = None) -> None:
-        self.users = UsersRepository(executor)
+    def __init__(
+        self, executor: Executor, cipher: Cipher | None = None, bcrypt_cost: int = DEFAULT_COST
+    ) -> None:
+        self.users = UsersRepository(executor, bcrypt_cost)
         self.organizations = OrganizationsRepository(executor)
         self.roles = RolesRepository(executor)
         self.feedback = FeedbackRepository(executor, cipher)
@@ -87,13 +90,16 @@ class Database(Repositories):
     one transaction, committed when the block ends and rolled back if it raises.
     """
 
-    __slots__ = ("_cipher", "_executor", "_pool")
+    __slots__ = ("_bcrypt_cost", "_cipher", "_executor", "_pool")
 
-    def __init__(self, pool: asyncpg.Pool, cipher: Cipher | None = None) -> None:
+    def __init__(
+        self, pool: asyncpg.Pool, cipher: Cipher | None = None, bcrypt_cost: int = DEFAULT_COST
+    ) -> None:
         self._pool = pool
         self._cipher = cipher
+        self._bcrypt_cost = bcrypt_cost
         self._executor = Executor(pool)
-        super().__init__(self._executor, cipher)
+        super().__init__(self._executor, cipher, bcrypt_cost)
 
     @classmethod
     async def connect(
@@ -148,7 +154,7 @@ class Database(Repositories):
         except BaseException:
             await pool.close()
             raise
-        return cls(pool, cipher)
+        return cls(pool, cipher, settings.bcrypt_cost)
 
     async def close(self) -> None:
         await self._pool.close()
@@ -167,7 +173,7 @@ class Database(Repositories):
                 # Transaction-local (set_config(..., true)): it ends with the
                 # transaction, so the pooled connection never carries it on.
                 await executor.value(Q.set_actor, actor)
-            yield Repositories(executor, self._cipher)
+            yield Repositories(executor, self._cipher, self._bcrypt_cost)
 
     @asynccontextmanager
     async def organization(
@@ -227,4 +233,4 @@ class Database(Repositories):
     async def _scope(self, query: Query, *args: Any) -> AsyncIterator[Repositories]:
         async with self._executor.transaction() as executor:
             await executor.value(query, *args)
-            yield Repositories(executor, self._cipher)
+            yield Repositories(executor, self._cipher, self._bcrypt_cost)

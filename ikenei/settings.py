@@ -95,6 +95,9 @@ class Settings(BaseSettings):
     db_pool_idle_timeout: int = Field(default=30000, ge=0)
     # The role the application works as (see ikenei.database); None: DB_USER's own.
     db_app_role: str | None = None
+    # bcrypt's work factor for new password hashes; stored hashes of another
+    # cost are re-hashed at the next successful sign-in. Below 12 is too weak.
+    bcrypt_cost: int = Field(default=12, ge=12, le=31)
     backup_schedule: str = "0 2 * * *"
     backup_retention_days: int = Field(default=30, ge=1)
     database_url: SecretStr | None = None

@@ -184,6 +184,8 @@ def test_idle_timeout_is_converted_to_seconds(
         ({"DATABASE_URL": "mysql://u@h/db"}, "DATABASE_URL", "postgresql://"),
         ({"DATABASE_URL": "postgresql://u@h:port/db"}, "DATABASE_URL", "port"),
         ({"DB_NAME": "x" * 64}, "DB_NAME", "63"),
+        ({"BCRYPT_COST": "11"}, "BCRYPT_COST", ">= 12"),
+        ({"BCRYPT_COST": "32"}, "BCRYPT_COST", "<= 31"),
     ],
 )
 def test_bad_value_gives_config_error_naming_the_variable(

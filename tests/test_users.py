@@ -18,9 +18,10 @@ from foundation_support import (
     users,
 )
 
-from ikenei import passwords
+from ikenei import Database, passwords
 from ikenei.errors import AlreadyExists, InvalidData, NotFound
 from ikenei.repositories.users import User
+from ikenei.settings import load_settings
 
 PASSWORD = "correct horse battery staple"
 
@@ -402,6 +403,18 @@ async def test_default_cost_is_the_production_cost(db):
     )
     assert (await stored_hash(db, user.id)).startswith(f"$2b${passwords.DEFAULT_COST}$")
     assert passwords.DEFAULT_COST >= 12
+
+
+async def test_the_cost_comes_from_the_bcrypt_cost_setting_and_old_hashes_follow_it(fresh_dsn):
+    settings = load_settings(database_url=fresh_dsn, bcrypt_cost=13)
+    async with await Database.connect(settings) as db13:
+        user = await make_user(db13)  # hashed at the fast test cost
+        assert (await stored_hash(db13, user.id)).startswith("$2b$04$")
+        async with db13.transaction() as tx:
+            assert await tx.users.authenticate(user.email, PASSWORD) is not None
+        new_hash = await stored_hash(db13, user.id)
+        assert new_hash.startswith("$2b$13$")
+        assert passwords.verify_password(PASSWORD, new_hash)
 
 
 async def test_unknown_email_takes_as_long_as_a_wrong_password(db):
