@@ -11,6 +11,7 @@ vocabulary (``RAISE ... USING ERRCODE = 'IK409', DETAIL = current_state``).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import asyncpg
@@ -108,6 +109,11 @@ class DatabaseError(IkeneiError):
     """Any other database failure, wrapped with the driver's message."""
 
 
+class OutOfScope(DatabaseError):
+    """A write refused by row-level security: the row is not of the organization
+    (or person) the transaction works for."""
+
+
 def _field_of(constraint: str | None, table: str | None) -> str:
     if not constraint:
         return "value"
@@ -191,4 +197,11 @@ def translate(exc: BaseException) -> IkeneiError:
         return NotMigrated(f"{message}; run `make migrate` first")
     if isinstance(exc, asyncpg.DataError):
         return InvalidData("value", message)
+    if isinstance(exc, asyncpg.InsufficientPrivilegeError) and "row-level security" in message:
+        # The server names the table in the message only.
+        named = re.search(r'for table "([^"]+)"', message)
+        return OutOfScope(
+            f"{_entity_of(table or (named and named.group(1)))} refused: not of the organization or person this transaction "
+            f"works for ({message})"
+        )
     return DatabaseError(message)
