@@ -1,7 +1,7 @@
 """Analytics: the event log and its daily counts, reports, dashboard widgets and the dashboard.
 
-Events are append-only. One event is one cheap INSERT; a batch is one
-statement too, all or nothing: a bad event (a malformed type, an unknown
+Events are append-only. One event is one cheap INSERT; a batch goes by COPY,
+all or nothing: a bad event (a malformed type, an unknown
 organization or user, properties that are not an object) refuses the whole
 batch with ``InvalidData``.
 
@@ -23,6 +23,10 @@ from uuid import UUID
 
 from ikenei.errors import Conflict, NotFound
 from ikenei.queries import Executor, Q, Query
+
+_STAGED_EVENT_COLUMNS = (
+    "organization_id", "event_type", "user_id", "session_id", "properties", "occurred_at",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,19 +169,18 @@ class AnalyticsRepository:
         )
 
     async def record_events(self, events: Iterable[Event]) -> int:
-        """Appends a batch in one statement, all or none; how many were recorded."""
-        batch = list(events)
-        if not batch:
+        """Appends a batch with COPY, all or none; how many were recorded."""
+        rows = [
+            (e.organization_id, e.event_type, e.user_id, e.session_id,
+             None if e.properties is None else json.dumps(e.properties), e.occurred_at)
+            for e in events
+        ]
+        if not rows:
             return 0
-        return await self._x.execute(
-            Q.record_analytics_events,
-            [e.organization_id for e in batch],
-            [e.event_type for e in batch],
-            [e.user_id for e in batch],
-            [e.session_id for e in batch],
-            [None if e.properties is None else json.dumps(e.properties) for e in batch],
-            [e.occurred_at for e in batch],
-        )
+        async with self._x.transaction() as x:
+            await x.execute(Q.stage_analytics_events)
+            await x.copy_records("analytics_events_batch", _STAGED_EVENT_COLUMNS, rows)
+            return await x.execute(Q.record_staged_analytics_events)
 
     async def list_events(
         self,

@@ -20,15 +20,36 @@ VALUES (:organization_id, :event_type, :user_id, :session_id,
         coalesce(:properties::jsonb, '{}'), coalesce(:occurred_at::timestamptz, now()))
 RETURNING id;
 
--- name: record_analytics_events(organization_ids, event_types, user_ids, session_ids, properties, occurred_ats)!
--- Appends a batch of events in one statement, all or none; the arrays are the
--- batch's columns (properties as JSON text, NULL for {}; occurred_at NULL for now()).
+-- A batch of events arrives by COPY, which PostgreSQL refuses on a table under
+-- row-level security for a role that the policies bind. So COPY fills a
+-- session-local staging table (no policies: only this session sees it) and one
+-- INSERT ... SELECT moves the batch on, under the policies and constraints of
+-- analytics_events. ordinal keeps the batch's order in the ids.
+
+-- name: stage_analytics_events()!
+-- Makes this session's staging table for a batch of events, once per connection.
+CREATE TEMP TABLE IF NOT EXISTS analytics_events_batch (
+    ordinal         BIGINT GENERATED ALWAYS AS IDENTITY,
+    organization_id UUID,
+    event_type      TEXT,
+    user_id         UUID,
+    session_id      TEXT,
+    properties      TEXT,
+    occurred_at     TIMESTAMPTZ
+);
+
+-- name: record_staged_analytics_events()!
+-- Appends the staged batch in its order, all or none, and empties the staging
+-- table (properties as JSON text, NULL for {}; occurred_at NULL for now()).
+WITH batch AS (
+    DELETE FROM analytics_events_batch
+    RETURNING ordinal, organization_id, event_type, user_id, session_id, properties, occurred_at
+)
 INSERT INTO analytics_events (organization_id, event_type, user_id, session_id, properties, occurred_at)
-SELECT e.organization_id, e.event_type, e.user_id, e.session_id,
-       coalesce(e.properties::jsonb, '{}'), coalesce(e.occurred_at, now())
-  FROM unnest(:organization_ids::uuid[], :event_types::text[], :user_ids::uuid[], :session_ids::text[],
-              :properties::text[], :occurred_ats::timestamptz[])
-       AS e(organization_id, event_type, user_id, session_id, properties, occurred_at);
+SELECT b.organization_id, b.event_type, b.user_id, b.session_id,
+       coalesce(b.properties::jsonb, '{}'), coalesce(b.occurred_at, now())
+  FROM batch b
+ ORDER BY b.ordinal;
 
 -- name: list_analytics_events(organization_id, since, until, event_type, user_id, after_occurred_at, after_id, limit)
 -- A page of an organization's events, oldest first, in [since, until); the
