@@ -786,6 +786,25 @@ async def test_analysis_leaves_out_groups_results_would_hide(db: Database) -> No
         ("Communication", None, 0, Decimal("3.00")), ("Delivery", None, 0, Decimal("3.00"))]
 
 
+async def test_every_read_of_results_is_logged_with_its_reader(db: Database) -> None:
+    s = await _rated(db, {"peer": [(3, 3, 3), (4, 4, 4), (5, 5, 5)]})
+    async with db.transaction(actor="hr-7") as tx:
+        await tx.feedback.analyze(s.target.id, s.cycle.id)
+        await tx.feedback.results_by_group(s.target.id, s.cycle.id)
+        await tx.feedback.comments(s.target.id, s.cycle.id)
+    await db.feedback.analyze(s.target.id, s.cycle.id)  # no actor declared
+    logged = await db.privacy.list_access(subject_user_id=s.target.id)
+    assert [(e.actor, e.organization_id, e.what) for e in reversed(logged)] == [
+        ("hr-7", s.org.id, "feedback.analysis"),
+        ("hr-7", s.org.id, "feedback.results_by_group"),
+        ("hr-7", s.org.id, "feedback.comments"),
+        (await executor(db).value(TQ.current_role), s.org.id, "feedback.analysis"),
+    ]
+    # A cycle that does not exist shows nothing and logs nothing.
+    assert await db.feedback.analyze(s.target.id, uuid4()) == []
+    assert len(await db.privacy.list_access(subject_user_id=s.target.id)) == 4
+
+
 def _groups(results: list) -> dict[str, list[tuple[str, int, Decimal]]]:
     out: dict[str, list[tuple[str, int, Decimal]]] = {}
     for r in results:

@@ -341,6 +341,9 @@ SELECT i.id, i.cycle_id, i.target_user_id,
 SELECT submit_feedback(:invitation_id, :access_token_hash::bytea, :answers::jsonb);
 
 -- Results -------------------------------------------------------------------
+-- Each results query also records the read in data_access_log (what:
+-- feedback.analysis, feedback.results_by_group, feedback.comments) with the
+-- transaction's actor, else the database role, as who read it.
 
 -- name: get_feedback_analysis(target_user_id, cycle_id)
 -- The seed's feedback analysis per competency, from the answers: average,
@@ -352,6 +355,13 @@ WITH threshold AS (
     SELECT f.anonymity_threshold AS n
       FROM feedback_cycles c
       JOIN feedback_forms f ON f.id = c.form_id
+     WHERE c.id = :cycle_id
+), logged AS (
+    -- A read of sensitive results, logged in the same statement.
+    INSERT INTO data_access_log (actor, organization_id, subject_user_id, what)
+    SELECT coalesce(nullif(current_setting('ikenei.actor', true), ''), current_user),
+           c.organization_id, :target_user_id, 'feedback.analysis'
+      FROM feedback_cycles c
      WHERE c.id = :cycle_id
 ), answers AS (
     SELECT q.competency_id, r.relationship, r.submission_id, r.rating
@@ -395,6 +405,13 @@ WITH threshold AS (
       FROM feedback_cycles c
       JOIN feedback_forms f ON f.id = c.form_id
      WHERE c.id = :cycle_id
+), logged AS (
+    -- A read of sensitive results, logged in the same statement.
+    INSERT INTO data_access_log (actor, organization_id, subject_user_id, what)
+    SELECT coalesce(nullif(current_setting('ikenei.actor', true), ''), current_user),
+           c.organization_id, :target_user_id, 'feedback.results_by_group'
+      FROM feedback_cycles c
+     WHERE c.id = :cycle_id
 ), ratings AS (
     SELECT competency_id, relationship, rating
       FROM feedback_ratings
@@ -430,6 +447,13 @@ WITH threshold AS (
     SELECT f.anonymity_threshold AS n
       FROM feedback_cycles c
       JOIN feedback_forms f ON f.id = c.form_id
+     WHERE c.id = :cycle_id
+), logged AS (
+    -- A read of sensitive results, logged in the same statement.
+    INSERT INTO data_access_log (actor, organization_id, subject_user_id, what)
+    SELECT coalesce(nullif(current_setting('ikenei.actor', true), ''), current_user),
+           c.organization_id, :target_user_id, 'feedback.comments'
+      FROM feedback_cycles c
      WHERE c.id = :cycle_id
 ), answers AS (
     SELECT id, question_id, relationship, submission_id, comment, comment_ciphertext, comment_key_id

@@ -37,3 +37,7 @@ SELECT competency_id, relationship, rating, answer_count
 -- How many sessions of this database are waiting for a lock.
 SELECT count(*)::int FROM pg_stat_activity
  WHERE datname = current_database() AND wait_event_type = 'Lock';
+
+-- name: current_role()$
+-- The role the session works as.
+SELECT current_user::text;
