@@ -8,7 +8,9 @@ as an alternative to the ``DB_*`` connection set, ``RETENTION_OVERRIDES``
 (``kind=days,kind=days``: retention periods that win over retention_policies),
 the field-encryption keys (see ``ikenei.crypto``): ``PII_ENCRYPTION_KEY``
 (the current key, ``<key_id>:<base64 of 32 bytes>``) and
-``PII_ENCRYPTION_OLD_KEYS`` (a comma list of older keys still readable), and
+``PII_ENCRYPTION_OLD_KEYS`` (a comma list of older keys still readable),
+``SUBJECT_REFERENCE_SALT`` (the secret that turns an email into the reference
+data_processing_log keeps for an exported or erased person), and
 ``DB_APP_ROLE``: the role ``Database.connect`` makes every pooled connection
 work as, so that row-level security keeps organizations apart (``ikenei_app``,
 made by the migrations; unset: the login role itself).
@@ -19,7 +21,7 @@ Which server is used:
 2. else ``DB_HOST`` with the other ``DB_*`` parts;
 3. else the embedded server under ``.ikenei/`` (started on first use).
 
-Secrets (``DB_PASSWORD``, ``DATABASE_URL``, the encryption keys) never appear
+Secrets (``DB_PASSWORD``, ``DATABASE_URL``, the encryption keys, the salt) never appear
 in ``repr``, ``str``, ``target`` or an error message; only ``dsn()`` spells the
 password out, because a driver needs it to connect. Whether a key is required
 is decided where it is used (``Database.connect``): the embedded server can do
@@ -50,7 +52,13 @@ _SSL_WORDS = {
     "1": "require",
 }
 _SECRET_FIELDS = frozenset(
-    {"db_password", "database_url", "pii_encryption_key", "pii_encryption_old_keys"}
+    {
+        "db_password",
+        "database_url",
+        "pii_encryption_key",
+        "pii_encryption_old_keys",
+        "subject_reference_salt",
+    }
 )
 _URL_SCHEMES = ("postgres", "postgresql")
 # PostgreSQL silently truncates longer identifiers, so a longer name would
@@ -107,6 +115,10 @@ class Settings(BaseSettings):
     # <key_id>:<base64 of 32 bytes>; the old keys a comma list of those.
     pii_encryption_key: SecretStr | None = None
     pii_encryption_old_keys: SecretStr | None = None
+    # The secret of ikenei.repositories.privacy.subject_reference (see ikenei.gdpr):
+    # it must stay the same for the life of the database, or an erased person
+    # can no longer be recognised. At least 16 characters.
+    subject_reference_salt: SecretStr | None = None
 
     def __init__(self, **values: Any) -> None:
         try:
@@ -194,6 +206,15 @@ class Settings(BaseSettings):
         if value is None or not value.get_secret_value().strip():
             return None
         parse_key(value.get_secret_value())
+        return SecretStr(value.get_secret_value().strip())
+
+    @field_validator("subject_reference_salt")
+    @classmethod
+    def _salt(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        if len(value.get_secret_value().strip()) < 16:
+            raise ValueError("must be at least 16 characters (a random secret)")
         return SecretStr(value.get_secret_value().strip())
 
     @field_validator("pii_encryption_old_keys")
