@@ -26,6 +26,7 @@ from feedback_fixtures import (
     make_org,
     make_setup,
 )
+from statement_counter import count_statements
 
 from ikenei import Database
 from ikenei.errors import AlreadyExists, Conflict, InvalidData, NotFound
@@ -601,6 +602,19 @@ async def test_cycle_invitations_come_with_names_in_one_page(db: Database) -> No
     assert [x.relationship for x in await fb.list_cycle_invitations(s.cycle.id, limit=2, offset=1)] == [
         "manager", "peer"]
     assert await fb.list_cycle_invitations(uuid4()) == []
+
+
+async def test_a_page_of_invitations_with_names_is_one_statement(db: Database) -> None:
+    s = await make_setup(db)
+    for i in range(30):
+        rater = await make_member(db, s.org.id, f"Rater{i}", "Peer")
+        await db.feedback.invite(s.cycle.id, target_user_id=s.target.id, relationship="peer",
+                                 rater_user_id=rater.id)
+    async with count_statements(db) as (tx, sent):
+        page = await tx.feedback.list_cycle_invitations(s.cycle.id, limit=25)
+    assert sent.count == 1, sent.statements
+    assert len(page) == 25
+    assert all(x.target_name == "Tess Target" and x.rater_name.endswith(" Peer") for x in page)
 
 
 # Submitting -------------------------------------------------------------------

@@ -12,12 +12,12 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
+from statement_counter import count_statements
 
 from ikenei import Database
 from ikenei.errors import AlreadyExists, Conflict, InvalidData, NotFound
 from ikenei.queries import Executor, load
 from ikenei.repositories.competencies import LevelSpec
-from ikenei.repositories.learning import LearningRepository
 
 # What the repositories deliberately cannot do: count raw rows, bypass a guard, see lock waits.
 TQ = load(Path(__file__).parent / "sql" / "learning.sql")
@@ -766,23 +766,6 @@ async def test_progress_refuses_bad_values_and_an_objective_of_another_plan(db):
     assert await db.learning.list_progress(other_plan.id) == []
 
 
-class CountingExecutor:
-    """Counts the statements a repository sends, then runs them."""
-
-    def __init__(self, inner: Executor) -> None:
-        self.inner = inner
-        self.statements = 0
-
-    def __getattr__(self, name: str) -> Any:
-        method = getattr(self.inner, name)
-
-        async def counted(*args: Any) -> Any:
-            self.statements += 1
-            return await method(*args)
-
-        return counted
-
-
 async def test_plan_with_details_comes_in_one_statement(db):
     acme = await new_org(db)
     person = await new_member(db, acme)
@@ -796,10 +779,10 @@ async def test_plan_with_details_comes_in_one_statement(db):
     ]
     bare = await db.learning.create_plan(acme, person, title="Bare")
 
-    counting = CountingExecutor(db._executor)
-    details = await LearningRepository(counting).get_plan_with_details(plan.id)
+    async with count_statements(db) as (tx, sent):
+        details = await tx.learning.get_plan_with_details(plan.id)
 
-    assert counting.statements == 1
+    assert sent.count == 1, sent.statements
     assert details.plan == plan
     assert details.objectives == objectives
     assert details.progress == entries
