@@ -15,6 +15,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
@@ -230,6 +231,46 @@ def _retention_run(args: argparse.Namespace, context: dict[str, Any]) -> int:
     check_connection(settings)
     retention = _module("ikenei.retention", "retention run")
     retention.run(settings.dsn(), out=print, overrides=settings.retention_overrides)
+    return EXIT_OK
+
+
+def _gdpr_export(args: argparse.Namespace, context: dict[str, Any]) -> int:
+    settings = _settings(context)
+    gdpr = _module("ikenei.gdpr", "gdpr export")
+    from ikenei.crypto import cipher_from_settings
+
+    # Comments and notes appear decrypted: without the key there is no export.
+    cipher = cipher_from_settings(settings)
+    salt = gdpr.reference_salt(settings)
+    check_connection(settings)
+    gdpr.export(settings.dsn(), args.email, cipher=cipher, salt=salt, output=args.output, out=print)
+    return EXIT_OK
+
+
+def _gdpr_erase(args: argparse.Namespace, context: dict[str, Any]) -> int:
+    settings = _settings(context)
+    gdpr = _module("ikenei.gdpr", "gdpr erase")
+    salt = gdpr.reference_salt(settings)
+    if not args.yes:
+        if not sys.stdin.isatty():
+            print(
+                "error: refusing to erase without confirmation: standard input is not a "
+                "terminal; pass --yes to confirm",
+                file=sys.stderr,
+            )
+            return EXIT_CONFIG
+        try:
+            answer = input(
+                f"Erase every piece of personal data of {args.email.strip()}? This cannot be "
+                "undone. Type the email again to confirm: "
+            )
+        except EOFError:
+            answer = ""
+        if answer.strip().lower() != args.email.strip().lower():
+            print("error: not erased: the confirmation did not match the email", file=sys.stderr)
+            return EXIT_FAILED
+    check_connection(settings)
+    gdpr.erase(settings.dsn(), args.email, salt=salt, out=print)
     return EXIT_OK
 
 
@@ -464,6 +505,23 @@ def _parser() -> argparse.ArgumentParser:
     retention_commands = retention.add_subparsers(dest="retention_command", metavar="ACTION", required=True)
     add(retention_commands, "run", _retention_run,
         "delete what the retention policies no longer let us keep; reports counts per policy")
+
+    gdpr = commands.add_parser("gdpr", help="a person's data: export or erase it", parents=[common])
+    gdpr_commands = gdpr.add_subparsers(dest="gdpr_command", metavar="ACTION", required=True)
+    gdpr_export = add(
+        gdpr_commands, "export", _gdpr_export,
+        "write everything held about a person as one JSON document (standard output by default)",
+    )
+    gdpr_export.add_argument("--email", required=True, help="the person's email")
+    gdpr_export.add_argument("--output", type=Path, default=None, metavar="FILE",
+                             help="write to this new file (mode 0600) instead")
+    gdpr_erase = add(
+        gdpr_commands, "erase", _gdpr_erase,
+        "erase every piece of a person's personal data, in one transaction (cannot be undone)",
+    )
+    gdpr_erase.add_argument("--email", required=True, help="the person's email")
+    gdpr_erase.add_argument("--yes", action="store_true",
+                            help="do not ask for confirmation (required without a terminal)")
     add(
         commands,
         "psql",
