@@ -116,6 +116,7 @@ class World:
     a: OrgData
     b: OrgData
     shared: Shared
+    mover: User  # was A's member, left A, is B's member now
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,7 +182,10 @@ async def build_world(db: Database) -> World:
     shared_category = await db.competencies.create_category(None, name="Shared standard category")
     a = await build_organization(db, "alpha")
     b = await build_organization(db, "bravo")
-    return World(a, b, Shared(system_role, shared_category))
+    mover = await _person(db, "alpha", a.org.id, "mover")
+    await db.organizations.remove_member(a.org.id, mover.id)
+    await db.organizations.add_member(b.org.id, mover.id)
+    return World(a, b, Shared(system_role, shared_category), mover)
 
 
 async def _person(db: Database, label: str, org_id: UUID, who: str, **fields: Any) -> User:

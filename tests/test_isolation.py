@@ -253,6 +253,14 @@ CASES: list[Case] = [
     Case("users.soft_delete", lambda r, w: r.users.soft_delete(w.b.member.id), NOT_FOUND),
     Case("users.set_password", lambda r, w: r.users.set_password(w.b.member.id, "a new secret"),
          NOT_FOUND),
+    # Someone who left A keeps their users row visible there (A's history
+    # names them), but A no longer changes it: they are B's member now.
+    Case("users.update", lambda r, w: r.users.update(replace(w.mover, email="mover@alpha.example.net")),
+         NOT_FOUND, "B's person who left A", control=SUCCEEDS),
+    Case("users.soft_delete", lambda r, w: r.users.soft_delete(w.mover.id), NOT_FOUND,
+         "B's person who left A"),
+    Case("users.set_password", lambda r, w: r.users.set_password(w.mover.id, "a new secret"), NOT_FOUND,
+         "B's person who left A"),
     Case("users.authenticate", lambda r, w: r.users.authenticate(w.b.member.email, PASSWORD), EMPTY),
     # organizations ----------------------------------------------------------
     Case("organizations.create", lambda r, w: r.organizations.create(

@@ -31,9 +31,9 @@
 --       new row is the current organization (see the id default below).
 --   users (global identities): the members of the current organization (any
 --       membership status, since history refers to people who left), who may
---       also be changed there, and the person of a person scope. A user is
---       created only by signing up: in the scope of their own email. No
---       policy deletes users: erasure is the owner's.
+--       also be changed there while they have not left, and the person of a
+--       person scope. A user is created only by signing up: in the scope of
+--       their own email. No policy deletes users: erasure is the owner's.
 --   user_organizations: the current organization's, and a person's own
 --       (read only: joining or leaving is the organization's write).
 --   user_consents: read where their person is visible; given and withdrawn
@@ -144,11 +144,17 @@ CREATE POLICY users_member ON users FOR SELECT
     USING (EXISTS (SELECT 1 FROM user_organizations m
                     WHERE m.user_id = users.id AND m.organization_id = current_organization_id()));
 
+-- Changed only while a member: someone who left is still shown (the
+-- organization's history names them) but is no longer the organization's to
+-- change; they may belong to another organization now, whose email and
+-- password for them this one must not rewrite.
 CREATE POLICY users_member_update ON users FOR UPDATE
     USING (EXISTS (SELECT 1 FROM user_organizations m
-                    WHERE m.user_id = users.id AND m.organization_id = current_organization_id()))
+                    WHERE m.user_id = users.id AND m.organization_id = current_organization_id()
+                      AND m.status <> 'left'))
     WITH CHECK (EXISTS (SELECT 1 FROM user_organizations m
-                         WHERE m.user_id = users.id AND m.organization_id = current_organization_id()));
+                         WHERE m.user_id = users.id AND m.organization_id = current_organization_id()
+                           AND m.status <> 'left'));
 
 -- By email too: while signing up, the new row is not yet there for current_person_id() to find.
 CREATE POLICY users_person ON users FOR SELECT
