@@ -899,3 +899,8 @@ async def test_maintenance_commands_work_as_the_owner_whatever_db_app_role_says(
     purged = _cli("retention", "run", RETENTION_OVERRIDES="analytics_events=30", **variables)
     assert purged.returncode == 0, purged.stderr
     assert "analytics_events: 2 row(s)" in purged.stdout  # A's old event and B's
+
+    exported = _cli("gdpr", "export", "--email", world.b.member.email,
+                    SUBJECT_REFERENCE_SALT="a salt of the isolation tests", **variables)
+    assert exported.returncode == 0, exported.stderr
+    assert world.b.org.name in exported.stdout and world.b.comment in exported.stdout
