@@ -4,14 +4,16 @@ aiosql parses the files (names, declared parameters, ``:name`` → ``$n``). Its
 generated functions cost about 1.5x a bare asyncpg call per lookup, so the
 repositories do not call them: each loaded query becomes a ``Query`` holding the
 SQL asyncpg takes and the order of its arguments, and an ``Executor`` hands it
-straight to asyncpg with positional arguments in the declared order.
+straight to asyncpg with positional arguments in the declared order. Rows
+become records through ``ikenei.records``. ``make bench`` measures the result
+against raw asyncpg.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from types import SimpleNamespace
@@ -20,6 +22,7 @@ from typing import Any, TypeVar
 import aiosql
 import asyncpg
 
+from ikenei import records
 from ikenei.errors import DatabaseError, InvalidData, translate
 from ikenei.paths import QUERIES_DIR
 
@@ -61,6 +64,11 @@ class Query:
     params: tuple[str, ...]
     # Position in the declared parameters of each $n, or None when they already agree.
     order: tuple[int, ...] | None
+    # Per record class whose fields were checked against this query's columns:
+    # how a row becomes that record.
+    builders: dict[type, Callable[[Any], Any]] = dataclasses.field(
+        default_factory=dict, compare=False, hash=False, repr=False
+    )
 
 
 def _query_of(fn: Any, placeholders: list[str]) -> Query:
@@ -106,10 +114,7 @@ def _args(query: Query, args: tuple[Any, ...]) -> tuple[Any, ...]:
     return tuple(args[i] for i in query.order)
 
 
-_checked: set[tuple[str, type]] = set()
-
-
-def _check_columns(query: Query, record: type, row: asyncpg.Record) -> None:
+def _checked_builder(query: Query, record: type[T], row: asyncpg.Record) -> Callable[[Any], T]:
     # Records are built positionally (the fast way); once per query and record
     # class, make sure the columns really are the record's fields, in order.
     fields = tuple(f.name for f in dataclasses.fields(record))
@@ -118,7 +123,8 @@ def _check_columns(query: Query, record: type, row: asyncpg.Record) -> None:
             f"query {query.name} returns columns {tuple(row.keys())}, "
             f"but {record.__name__} has fields {fields}"
         )
-    _checked.add((query.name, record))
+    build = query.builders[record] = records.builder(record)
+    return build
 
 
 class Executor:
@@ -138,9 +144,8 @@ class Executor:
             raise _translated(exc, query) from None
         if row is None:
             return None
-        if (query.name, record) not in _checked:
-            _check_columns(query, record, row)
-        return record(*row)
+        build = query.builders.get(record) or _checked_builder(query, record, row)
+        return build(row)
 
     async def all(self, query: Query, record: type[T], *args: Any) -> list[T]:
         """Every row as ``record``."""
@@ -148,9 +153,10 @@ class Executor:
             rows = await self._target.fetch(query.sql, *_args(query, args))
         except _DRIVER_ERRORS as exc:
             raise _translated(exc, query) from None
-        if rows and (query.name, record) not in _checked:
-            _check_columns(query, record, rows[0])
-        return [record(*row) for row in rows]
+        if not rows:
+            return []
+        build = query.builders.get(record) or _checked_builder(query, record, rows[0])
+        return list(map(build, rows))
 
     async def value(self, query: Query, *args: Any) -> Any:
         """The first column of the first row, or None."""
