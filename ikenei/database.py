@@ -12,7 +12,6 @@ organization's data and writes none.
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, Final, Self
@@ -20,6 +19,7 @@ from uuid import UUID
 
 import asyncpg
 
+from ikenei.connections import init_connection
 from ikenei.crypto import Cipher, cipher_from_settings
 from ikenei.errors import ConfigError, ConnectionFailed, NotMigrated
 from ikenei.keys import check_keys
@@ -65,12 +65,6 @@ class Repositories:
         self.learning = LearningRepository(executor, cipher)
         self.analytics = AnalyticsRepository(executor)
         self.privacy = PrivacyRepository(executor)
-
-
-async def _init_connection(conn: asyncpg.Connection) -> None:
-    # JSON columns arrive as Python objects and are sent from them.
-    for name in ("json", "jsonb"):
-        await conn.set_type_codec(name, encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
 class _FromSettings:
@@ -133,7 +127,7 @@ class Database(Repositories):
                 min_size=settings.db_pool_min,
                 max_size=settings.db_pool_max,
                 max_inactive_connection_lifetime=settings.pool_idle_seconds,
-                init=_init_connection,
+                init=init_connection,
                 # A startup parameter: the session's role from its first
                 # statement on, and what RESET ROLE returns to.
                 server_settings={"role": app_role} if app_role else None,

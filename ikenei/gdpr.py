@@ -54,11 +54,9 @@ from pathlib import Path
 from typing import IO, Any
 from uuid import UUID
 
-import asyncpg
-
+from ikenei.connections import owner_connection
 from ikenei.crypto import Cipher, dev_key
-from ikenei.database import _init_connection
-from ikenei.errors import ConfigError, ConnectionFailed, InvalidData, NotFound, NotMigrated
+from ikenei.errors import ConfigError, InvalidData, NotFound
 from ikenei.keys import ENCRYPTED_COLUMNS, check_keys
 from ikenei.queries import Executor, Q
 from ikenei.repositories.feedback import FeedbackRepository
@@ -205,7 +203,7 @@ async def export_async(
 
 
 async def _collect(dsn: str, email: str, reference: str, cipher: Cipher) -> dict[str, Any]:
-    async with _connected(dsn, "the export") as x:
+    async with owner_connection(dsn, "the database of the export") as x:
         await check_keys(x, cipher)
         async with x.transaction() as tx:
             await tx.execute(Q.begin_gdpr_export)
@@ -345,7 +343,7 @@ async def erase_async(dsn: str, email: str, *, salt: bytes, out: Out = print) ->
     """:func:`erase` for a caller already inside an event loop."""
     email = _checked_email(email)
     reference = subject_reference(email, salt)
-    async with _connected(dsn, "the erasure") as x, x.transaction() as tx:
+    async with owner_connection(dsn, "the database of the erasure") as x, x.transaction() as tx:
         await tx.value(Q.set_actor, ACTOR)
         await tx.value(Q.enable_gdpr_erasure)
         subject = await tx.one(Q.lock_gdpr_subject, _Subject, email)
@@ -387,26 +385,3 @@ def _checked_email(email: str) -> str:
     if "@" not in text or any(c.isspace() for c in text):
         raise InvalidData("email", f"{text!r} is not an email address")
     return text
-
-
-class _connected:
-    """An Executor on one owner connection (JSON codecs as the pool has them)."""
-
-    def __init__(self, dsn: str, purpose: str) -> None:
-        self._dsn = dsn
-        self._purpose = purpose
-        self._conn: asyncpg.Connection | None = None
-
-    async def __aenter__(self) -> Executor:
-        try:
-            self._conn = await asyncpg.connect(self._dsn)
-        except asyncpg.InvalidCatalogNameError as exc:
-            raise NotMigrated(f"{exc}; run `make migrate` first") from None
-        except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-            raise ConnectionFailed(f"cannot connect for {self._purpose}: {exc}") from None
-        await _init_connection(self._conn)
-        return Executor(self._conn)
-
-    async def __aexit__(self, *exc: object) -> None:
-        if self._conn is not None:
-            await self._conn.close()

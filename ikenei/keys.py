@@ -19,16 +19,16 @@ decrypt is reported and left as it is, never rewritten.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-import asyncpg
-
+from ikenei.connections import owner_connection
 from ikenei.crypto import Cipher
-from ikenei.errors import ConfigError, ConnectionFailed, DecryptionFailed, NotMigrated, WrongKey
+from ikenei.errors import ConfigError, DecryptionFailed, WrongKey
 from ikenei.queries import Executor, Q, Query
 from ikenei.settings import Settings
 
@@ -285,28 +285,13 @@ async def status(target: Settings | str, cipher: Cipher) -> KeyStatus:
     return KeyStatus(cipher.current_key_id, keys, usage)
 
 
-class _connected:
-    """An Executor on one connection to the target database."""
-
-    def __init__(self, target: Settings | str) -> None:
-        self._target = target
-        self._conn: asyncpg.Connection | None = None
-
-    async def __aenter__(self) -> Executor:
-        if isinstance(self._target, Settings):
-            # Resolving the DSN may start the embedded server: keep the loop free.
-            dsn = await asyncio.to_thread(self._target.dsn)
-            where = self._target.target
-        else:
-            dsn, where = self._target, "the database"
-        try:
-            self._conn = await asyncpg.connect(dsn)
-        except asyncpg.InvalidCatalogNameError as exc:
-            raise NotMigrated(f"{where}: {exc}; run `make migrate` first") from None
-        except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-            raise ConnectionFailed(f"cannot connect to {where}: {exc}") from None
-        return Executor(self._conn)
-
-    async def __aexit__(self, *exc: object) -> None:
-        if self._conn is not None:
-            await self._conn.close()
+@asynccontextmanager
+async def _connected(target: Settings | str) -> AsyncIterator[Executor]:
+    """An executor on one owner connection to the target database (settings or DSN)."""
+    if isinstance(target, Settings):
+        # Resolving the DSN may start the embedded server: keep the loop free.
+        dsn, where = await asyncio.to_thread(target.dsn), target.target
+    else:
+        dsn, where = target, "the database"
+    async with owner_connection(dsn, where) as x:
+        yield x

@@ -20,11 +20,9 @@ import asyncio
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import asyncpg
-
-from ikenei.database import _init_connection
-from ikenei.errors import ConfigError, ConnectionFailed, DatabaseError, NotMigrated
-from ikenei.queries import Executor, Q, Query
+from ikenei.connections import owner_connection
+from ikenei.errors import ConfigError, DatabaseError
+from ikenei.queries import Q, Query
 from ikenei.repositories.privacy import PrivacyRepository
 from ikenei.settings import RETENTION_KINDS, load_settings, parse_retention_overrides
 
@@ -64,28 +62,18 @@ async def run_async(
 ) -> dict[str, int]:
     """:func:`run` for a caller already inside an event loop."""
     periods_override = _checked(overrides)
-    try:
-        conn = await asyncpg.connect(dsn)
-    except asyncpg.InvalidCatalogNameError as exc:
-        raise NotMigrated(f"{exc}; run `make migrate` first") from None
-    except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-        raise ConnectionFailed(f"cannot connect for the retention run: {exc}") from None
-    try:
-        await _init_connection(conn)
-        async with Executor(conn).transaction() as x:
-            await x.value(Q.set_actor, ACTOR)
-            await x.value(Q.enable_retention_purge)
-            stored = {p.kind: p.period_days for p in await PrivacyRepository(x).list_retention_policies()}
-            missing = [kind for kind in RETENTION_KINDS if kind not in stored]
-            if missing:
-                raise DatabaseError(f"retention_policies has no row for {', '.join(missing)}")
-            periods = {kind: periods_override.get(kind, stored[kind]) for kind in _PURGES}
-            counts = {kind: int(await x.value(query, periods[kind])) for kind, query in _PURGES.items()}
-            await PrivacyRepository(x).log_processing(
-                "retention", None, None, ACTOR, {"rows": counts, "period_days": periods}
-            )
-    finally:
-        await conn.close()
+    async with owner_connection(dsn, "the database of the retention run") as conn, conn.transaction() as x:
+        await x.value(Q.set_actor, ACTOR)
+        await x.value(Q.enable_retention_purge)
+        stored = {p.kind: p.period_days for p in await PrivacyRepository(x).list_retention_policies()}
+        missing = [kind for kind in RETENTION_KINDS if kind not in stored]
+        if missing:
+            raise DatabaseError(f"retention_policies has no row for {', '.join(missing)}")
+        periods = {kind: periods_override.get(kind, stored[kind]) for kind in _PURGES}
+        counts = {kind: int(await x.value(query, periods[kind])) for kind, query in _PURGES.items()}
+        await PrivacyRepository(x).log_processing(
+            "retention", None, None, ACTOR, {"rows": counts, "period_days": periods}
+        )
     for kind in _PURGES:
         out(f"{kind}: {counts[kind]} row(s) (period {periods[kind]} days)")
     out(f"retention run done: {sum(counts.values())} row(s) in all")
