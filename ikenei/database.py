@@ -134,6 +134,13 @@ class Database(Repositories):
             )
         except asyncpg.InvalidCatalogNameError as exc:
             raise NotMigrated(f"{settings.target}: {exc}; run `make migrate` first") from exc
+        except asyncpg.InvalidParameterValueError as exc:
+            if app_role and "does not exist" in str(exc):
+                # ikenei_app is made by the migrations; another name by the administrator.
+                raise NotMigrated(
+                    f"{settings.target}: {exc} (DB_APP_ROLE); `make migrate` creates ikenei_app"
+                ) from exc
+            raise ConnectionFailed(f"cannot connect to {settings.target}{as_role}: {exc}") from exc
         except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             raise ConnectionFailed(f"cannot connect to {settings.target}{as_role}: {exc}") from exc
         try:

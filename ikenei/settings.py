@@ -101,8 +101,10 @@ class Settings(BaseSettings):
     db_pool_min: int = Field(default=2, ge=0)
     db_pool_max: int = Field(default=10, ge=1)
     db_pool_idle_timeout: int = Field(default=30000, ge=0)
-    # The role the application works as (see ikenei.database); None: DB_USER's own.
-    db_app_role: str | None = None
+    # The role the application's pool works as (see ikenei.database): by
+    # default ikenei_app, which row-level security binds. With "none" the pool
+    # works as DB_USER itself, the tables' owner: maintenance and tests only.
+    db_app_role: str | None = "ikenei_app"
     # bcrypt's work factor for new password hashes; stored hashes of another
     # cost are re-hashed at the next successful sign-in. Below 12 is too weak.
     bcrypt_cost: int = Field(default=12, ge=12, le=31)
@@ -138,8 +140,10 @@ class Settings(BaseSettings):
     @field_validator("db_app_role", mode="before")
     @classmethod
     def _blank_role_is_none(cls, value: Any) -> Any:
+        # DB_APP_ROLE=none: the login role itself (an empty variable is ignored).
         if isinstance(value, str):
-            return value.strip() or None
+            value = value.strip()
+            return None if value.lower() in ("", "none") else value
         return value
 
     @field_validator("db_name", "db_user", "db_app_role")

@@ -21,11 +21,15 @@ Fixtures (names are stable; other modules rely on them):
 ``empty_dsn`` (function)
     DSN of a brand-new empty database (no migrations), dropped after the test.
 ``db`` (function, async)
-    ``ikenei.Database`` connected to a ``fresh_dsn`` database, closed after.
+    ``ikenei.Database`` connected to a ``fresh_dsn`` database as the tables'
+    owner (no ``DB_APP_ROLE``), closed after.
 ``pii_encryption_key`` (session, autouse)
     ``PII_ENCRYPTION_KEY`` is ``pii_support.TEST_PII_KEY`` for the whole
     session (and no old keys): a server other than the embedded one needs a
-    key, so settings read from the environment have one.
+    key, so settings read from the environment have one. ``DB_APP_ROLE`` is
+    ``none`` for the session too: the domain's tests read and write as the
+    tables' owner, past row-level security; tests of isolation ask for the
+    application's role by name.
 
 Helpers: ``create_database(admin_dsn, template=None) -> name``,
 ``drop_database(admin_dsn, name)`` and ``dsn_for(admin_dsn, name)``, for tests
@@ -122,6 +126,7 @@ def pii_encryption_key() -> Iterator[str]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("PII_ENCRYPTION_KEY", TEST_PII_KEY)
         patch.delenv("PII_ENCRYPTION_OLD_KEYS", raising=False)
+        patch.setenv("DB_APP_ROLE", "none")
         yield TEST_PII_KEY
 
 
@@ -181,8 +186,9 @@ async def db(fresh_dsn: str) -> AsyncIterator[object]:
     import ikenei
     from ikenei.settings import load_settings
 
+    # The owner's view (no DB_APP_ROLE): the domain's rules, not isolation, are tested here.
     database = await ikenei.Database.connect(
-        load_settings(database_url=fresh_dsn, pii_encryption_key=TEST_PII_KEY)
+        load_settings(database_url=fresh_dsn, pii_encryption_key=TEST_PII_KEY, db_app_role=None)
     )
     try:
         yield database

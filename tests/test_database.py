@@ -36,7 +36,9 @@ def no_database_environment(monkeypatch):
 
 
 async def connect(dsn: str, **settings) -> Database:
+    """A Database on ``dsn`` working as the owner unless ``db_app_role`` is given."""
     settings.setdefault("pii_encryption_key", TEST_PII_KEY)
+    settings.setdefault("db_app_role", None)
     return await Database.connect(load_settings(database_url=dsn, **settings))
 
 
@@ -56,12 +58,55 @@ async def test_pool_is_sized_by_the_settings(fresh_dsn):
         await db.close()
 
 
+async def test_by_default_the_pool_works_as_the_application_role_under_row_level_security(fresh_dsn):
+    async with await connect(fresh_dsn, db_pool_min=1, db_pool_max=1) as owner:
+        org = await make_org(owner)
+        user = await make_user(owner)
+        await owner.organizations.add_member(org.id, user.id)
+    settings = load_settings(database_url=fresh_dsn, pii_encryption_key=TEST_PII_KEY)
+    assert settings.db_app_role == "ikenei_app"
+    async with await Database.connect(settings) as app:
+        # Outside a scope no organization's data is visible.
+        with pytest.raises(NotFound):
+            await app.users.get(user.id)
+        assert await app.organizations.list() == []
+        async with app.organization(org.id) as tx:
+            assert (await tx.users.get(user.id)).email == user.email
+
+
+async def test_the_readme_example_works_as_the_application_role(fresh_dsn):
+    settings = load_settings(database_url=fresh_dsn, pii_encryption_key=TEST_PII_KEY, bcrypt_cost=12)
+    db = await Database.connect(settings)
+    # -- as in README.md, "Using the API" --
+    async with db.person(email="ada@acme.example") as tx:       # signing up
+        ada = await tx.users.create(email="ada@acme.example", password="correct horse",
+                                    first_name="Ada", last_name="Lovelace")
+    new_org = uuid.uuid4()
+    async with db.organization(new_org, user_id=ada.id, actor=f"user:{ada.id}") as tx:
+        org = await tx.organizations.create(name="Acme", domain="acme.example")
+        await tx.organizations.add_member(org.id, ada.id)      # Ada founds it
+    async with db.organization(org.id) as tx:
+        member = await tx.users.get(ada.id)                    # a frozen dataclass, or NotFound
+        members = await tx.organizations.list_members(org.id)
+    await db.close()
+    # --
+    assert org.id == new_org
+    assert member == ada
+    assert [m.user_id for m in members] == [ada.id]
+
+
+async def test_an_application_role_that_does_not_exist_says_how_to_make_it(fresh_dsn):
+    with pytest.raises(NotMigrated, match="ikenei_no_such_role.*DB_APP_ROLE.*make migrate"):
+        await connect(fresh_dsn, db_app_role="ikenei_no_such_role")
+
+
 async def test_pool_is_sized_by_the_environment(fresh_dsn, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", fresh_dsn)
     monkeypatch.setenv("DB_POOL_MIN", "1")
     monkeypatch.setenv("DB_POOL_MAX", "4")
     monkeypatch.setenv("DB_POOL_IDLE_TIMEOUT", "1500")
     monkeypatch.setenv("PII_ENCRYPTION_KEY", TEST_PII_KEY)
+    monkeypatch.setenv("DB_APP_ROLE", "none")
     db = await Database.connect()
     try:
         assert (db._pool.get_min_size(), db._pool.get_max_size()) == (1, 4)

@@ -61,6 +61,16 @@ def test_defaults_follow_the_specification() -> None:
     assert settings.uses_embedded
     assert settings.database == "360planner_dev"
     assert settings.target == "embedded server (.ikenei/) /360planner_dev"
+    assert settings.bcrypt_cost == 12
+    # The application works as the role row-level security binds, unless told otherwise.
+    assert settings.db_app_role == "ikenei_app"
+
+
+def test_app_role_none_means_the_login_role(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DB_APP_ROLE", "")
+    assert load_settings().db_app_role == "ikenei_app"  # an empty variable is ignored
+    monkeypatch.setenv("DB_APP_ROLE", "None")
+    assert load_settings().db_app_role is None
 
 
 def test_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
