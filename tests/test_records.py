@@ -125,7 +125,9 @@ async def test_post_init_still_runs(conn: asyncpg.Connection) -> None:
         await Executor(conn).one(TQ.pair, Checked, -1, "minus one")
 
 
-async def test_columns_that_are_not_the_fields_in_order_are_refused(conn: asyncpg.Connection) -> None:
+async def test_columns_that_are_not_the_fields_in_order_are_refused(
+    conn: asyncpg.Connection,
+) -> None:
     # Same query, another record class: checked on its own, not waved through.
     assert await Executor(conn).one(TQ.pair, Pair, 1, "one") == Pair(1, "one")
     with pytest.raises(DatabaseError, match=r"query pair returns columns \('number', 'word'\), "
