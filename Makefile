@@ -93,4 +93,4 @@ bench: $(BENCH_STAMP) ## run the benchmarks
 	$(BIN)/python -m bench
 
 lint: $(STAMP) ## ruff
-	$(BIN)/ruff check ikenei tests
+	$(BIN)/ruff check ikenei tests bench
