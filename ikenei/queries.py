@@ -23,7 +23,7 @@ import aiosql
 import asyncpg
 
 from ikenei import records
-from ikenei.errors import DatabaseError, InvalidData, translate
+from ikenei.errors import DatabaseError, InvalidData, NotFound, translate
 from ikenei.paths import QUERIES_DIR
 
 T = TypeVar("T")
@@ -146,6 +146,15 @@ class Executor:
             return None
         build = query.builders.get(record) or _checked_builder(query, record, row)
         return build(row)
+
+    async def one_found(
+        self, query: Query, record: type[T], *args: Any, missing: tuple[str, Any]
+    ) -> T:
+        """The single row as ``record``; ``NotFound(*missing)`` (entity, key) when there is none."""
+        found = await self.one(query, record, *args)
+        if found is None:
+            raise NotFound(*missing)
+        return found
 
     async def all(self, query: Query, record: type[T], *args: Any) -> list[T]:
         """Every row as ``record``."""

@@ -427,6 +427,16 @@ async def test_arguments_are_passed_in_declared_order(db, scratch):
     assert await x.one(scratch.exec_test_none, Pair) is None
 
 
+async def test_one_found_returns_the_row_or_raises_not_found_naming_what(db, scratch):
+    x = Executor(db._pool)
+    found = await x.one_found(scratch.exec_test_ordered, Pair, 10, 20, missing=("pair", 7))
+    assert found == Pair(a=20, b=10)
+    with pytest.raises(NotFound) as caught:
+        await x.one_found(scratch.exec_test_none, Pair, missing=("pair", 7))
+    assert (caught.value.entity, caught.value.key) == ("pair", 7)
+    assert str(caught.value) == "pair 7 not found"
+
+
 async def test_executor_methods_on_one_connection(db, scratch):
     async with Executor(db._pool).transaction() as x:
         await x.execute(scratch.exec_test_make_scratch)

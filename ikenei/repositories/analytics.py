@@ -250,10 +250,10 @@ class AnalyticsRepository:
         return report
 
     async def get_report(self, report_id: UUID) -> Report:
-        report = await self._x.one(Q.get_report, Report, report_id)
-        if report is None:
-            raise NotFound("report", report_id)
-        return report
+        return await self._x.one_found(
+            Q.get_report, Report, report_id,
+            missing=("report", report_id),
+        )
 
     async def list_reports(
         self,
@@ -329,10 +329,10 @@ class AnalyticsRepository:
         return widget
 
     async def get_widget(self, widget_id: UUID) -> Widget:
-        widget = await self._x.one(Q.get_dashboard_widget, Widget, widget_id)
-        if widget is None:
-            raise NotFound("dashboard widget", widget_id)
-        return widget
+        return await self._x.one_found(
+            Q.get_dashboard_widget, Widget, widget_id,
+            missing=("dashboard widget", widget_id),
+        )
 
     async def list_widgets(self, organization_id: UUID, user_id: UUID) -> list[Widget]:
         """A member's widgets, hidden ones included, in position order."""
@@ -341,7 +341,7 @@ class AnalyticsRepository:
     async def update_widget(self, widget: Widget) -> Widget:
         """Stores title, size, configuration and visibility of ``widget``; ``move_widget`` moves it."""
         w = widget
-        updated = await self._x.one(
+        return await self._x.one_found(
             Q.update_dashboard_widget,
             Widget,
             w.id,
@@ -350,10 +350,8 @@ class AnalyticsRepository:
             w.height,
             w.configuration,
             w.is_visible,
+            missing=("dashboard widget", w.id),
         )
-        if updated is None:
-            raise NotFound("dashboard widget", w.id)
-        return updated
 
     async def move_widget(self, widget_id: UUID, position: int) -> list[Widget]:
         """Moves a widget to ``position`` (0 = first, past the end = last) among its owner's.

@@ -156,10 +156,10 @@ class CompetenciesRepository:
         return category
 
     async def get_category(self, category_id: UUID) -> CompetencyCategory:
-        category = await self._x.one(Q.get_competency_category, CompetencyCategory, category_id)
-        if category is None:
-            raise NotFound("competency category", category_id)
-        return category
+        return await self._x.one_found(
+            Q.get_competency_category, CompetencyCategory, category_id,
+            missing=("competency category", category_id),
+        )
 
     async def list_categories(self, organization_id: UUID) -> list[CompetencyCategory]:
         """The shared standard categories and the organization's own, by sort order and name."""
@@ -168,7 +168,7 @@ class CompetenciesRepository:
     async def update_category(self, category: CompetencyCategory) -> CompetencyCategory:
         """Stores name, description and sort order; the owner (organization_id) stays."""
         c = category
-        updated = await self._x.one(
+        return await self._x.one_found(
             Q.update_competency_category,
             CompetencyCategory,
             c.id,
@@ -176,10 +176,8 @@ class CompetenciesRepository:
             c.name,
             c.description,
             c.sort_order,
+            missing=("competency category", c.id),
         )
-        if updated is None:
-            raise NotFound("competency category", c.id)
-        return updated
 
     async def delete_category(self, organization_id: UUID | None, category_id: UUID) -> None:
         """Deletes a category of this owner (None: shared); its competencies lose it."""
@@ -212,10 +210,10 @@ class CompetenciesRepository:
         return competency
 
     async def get(self, competency_id: UUID) -> Competency:
-        competency = await self._x.one(Q.get_competency, Competency, competency_id)
-        if competency is None:
-            raise NotFound("competency", competency_id)
-        return competency
+        return await self._x.one_found(
+            Q.get_competency, Competency, competency_id,
+            missing=("competency", competency_id),
+        )
 
     async def list(
         self,
@@ -234,7 +232,7 @@ class CompetenciesRepository:
     async def update(self, competency: Competency) -> Competency:
         """Stores the editable fields of ``competency`` (make it with ``dataclasses.replace``)."""
         c = competency
-        updated = await self._x.one(
+        return await self._x.one_found(
             Q.update_competency,
             Competency,
             c.id,
@@ -243,10 +241,8 @@ class CompetenciesRepository:
             c.category_id,
             c.weight,
             c.is_active,
+            missing=("competency", c.id),
         )
-        if updated is None:
-            raise NotFound("competency", c.id)
-        return updated
 
     async def soft_delete(self, competency_id: UUID) -> None:
         if await self._x.value(Q.soft_delete_competency, competency_id) is None:
@@ -279,12 +275,10 @@ class CompetenciesRepository:
 
     async def update_proficiency_level(self, level: ProficiencyLevel) -> ProficiencyLevel:
         """Stores a level's name and description; its number is its identity and stays."""
-        updated = await self._x.one(
-            Q.update_competency_level, ProficiencyLevel, level.id, level.name, level.description
+        return await self._x.one_found(
+            Q.update_competency_level, ProficiencyLevel, level.id, level.name, level.description,
+            missing=("competency level", level.id),
         )
-        if updated is None:
-            raise NotFound("competency level", level.id)
-        return updated
 
     async def delete_proficiency_level(self, level_id: UUID) -> None:
         """Deletes a level; refused (``InvalidData``) while a person's level refers to it."""
@@ -329,12 +323,10 @@ class CompetenciesRepository:
     async def get_level(
         self, organization_id: UUID, user_id: UUID, competency_id: UUID
     ) -> UserCompetency:
-        row = await self._x.one(
-            Q.get_user_competency, UserCompetency, organization_id, user_id, competency_id
+        return await self._x.one_found(
+            Q.get_user_competency, UserCompetency, organization_id, user_id, competency_id,
+            missing=("user competency", (organization_id, user_id, competency_id)),
         )
-        if row is None:
-            raise NotFound("user competency", (organization_id, user_id, competency_id))
-        return row
 
     async def list_user_levels(
         self, organization_id: UUID, user_id: UUID

@@ -277,10 +277,10 @@ class FeedbackRepository:
         return form
 
     async def get_form(self, form_id: UUID) -> Form:
-        form = await self._x.one(Q.get_feedback_form, Form, form_id)
-        if form is None:
-            raise NotFound("feedback form", form_id)
-        return form
+        return await self._x.one_found(
+            Q.get_feedback_form, Form, form_id,
+            missing=("feedback form", form_id),
+        )
 
     async def list_forms(
         self, organization_id: UUID, *, is_active: bool | None = None, limit: int = 50, offset: int = 0
@@ -295,13 +295,11 @@ class FeedbackRepository:
         be weakened: ``Conflict`` naming the cycle's state.
         """
         f = form
-        updated = await self._x.one(
+        return await self._x.one_found(
             Q.update_feedback_form, Form, f.id, f.title, f.description, f.form_type,
             f.is_anonymous, f.anonymity_threshold, f.is_active, f.settings,
+            missing=("feedback form", f.id),
         )
-        if updated is None:
-            raise NotFound("feedback form", f.id)
-        return updated
 
     async def soft_delete_form(self, form_id: UUID) -> None:
         if await self._x.value(Q.soft_delete_feedback_form, form_id) is None:
@@ -327,19 +325,17 @@ class FeedbackRepository:
         questions of a form used by an active or closed cycle are frozen:
         ``Conflict`` naming that cycle's state.
         """
-        question = await self._x.one(
+        return await self._x.one_found(
             Q.add_feedback_question, Question, form_id, position, question_text, question_type,
             competency_id, scale_min, scale_max, is_required,
+            missing=("feedback form", form_id),
         )
-        if question is None:
-            raise NotFound("feedback form", form_id)
-        return question
 
     async def get_question(self, question_id: UUID) -> Question:
-        question = await self._x.one(Q.get_feedback_question, Question, question_id)
-        if question is None:
-            raise NotFound("feedback question", question_id)
-        return question
+        return await self._x.one_found(
+            Q.get_feedback_question, Question, question_id,
+            missing=("feedback question", question_id),
+        )
 
     async def list_questions(self, form_id: UUID) -> list[Question]:
         """The form's questions in their order."""
@@ -348,13 +344,11 @@ class FeedbackRepository:
     async def update_question(self, question: Question) -> Question:
         """Stores the editable fields of ``question`` (not its position: see ``reorder_questions``)."""
         q = question
-        updated = await self._x.one(
+        return await self._x.one_found(
             Q.update_feedback_question, Question, q.id, q.question_text, q.question_type,
             q.competency_id, q.scale_min, q.scale_max, q.is_required,
+            missing=("feedback question", q.id),
         )
-        if updated is None:
-            raise NotFound("feedback question", q.id)
-        return updated
 
     async def delete_question(self, question_id: UUID) -> None:
         if await self._x.value(Q.delete_feedback_question, question_id) is None:
@@ -383,18 +377,16 @@ class FeedbackRepository:
         created_by: UUID | None = None,
     ) -> Cycle:
         """A draft cycle on the form, in the form's organization."""
-        cycle = await self._x.one(
-            Q.create_feedback_cycle, Cycle, form_id, name, description, starts_at, ends_at, created_by
+        return await self._x.one_found(
+            Q.create_feedback_cycle, Cycle, form_id, name, description, starts_at, ends_at, created_by,
+            missing=("feedback form", form_id),
         )
-        if cycle is None:
-            raise NotFound("feedback form", form_id)
-        return cycle
 
     async def get_cycle(self, cycle_id: UUID) -> Cycle:
-        cycle = await self._x.one(Q.get_feedback_cycle, Cycle, cycle_id)
-        if cycle is None:
-            raise NotFound("feedback cycle", cycle_id)
-        return cycle
+        return await self._x.one_found(
+            Q.get_feedback_cycle, Cycle, cycle_id,
+            missing=("feedback cycle", cycle_id),
+        )
 
     async def list_cycles(
         self,
@@ -474,10 +466,10 @@ class FeedbackRepository:
         return NewInvitation(invitation, token)
 
     async def get_invitation(self, invitation_id: UUID) -> Invitation:
-        invitation = await self._x.one(Q.get_feedback_invitation, Invitation, invitation_id)
-        if invitation is None:
-            raise NotFound("feedback invitation", invitation_id)
-        return invitation
+        return await self._x.one_found(
+            Q.get_feedback_invitation, Invitation, invitation_id,
+            missing=("feedback invitation", invitation_id),
+        )
 
     async def get_invitation_by_token(self, token: str) -> Invitation:
         """The invitation of an external rater's access token.

@@ -307,10 +307,10 @@ class LearningRepository:
         return resource
 
     async def get_resource(self, resource_id: UUID) -> LearningResource:
-        resource = await self._x.one(Q.get_learning_resource, LearningResource, resource_id)
-        if resource is None:
-            raise NotFound("learning resource", resource_id)
-        return resource
+        return await self._x.one_found(
+            Q.get_learning_resource, LearningResource, resource_id,
+            missing=("learning resource", resource_id),
+        )
 
     async def list_resources(
         self,
@@ -341,7 +341,7 @@ class LearningRepository:
     async def update_resource(self, resource: LearningResource) -> LearningResource:
         """Stores the editable fields of ``resource`` (make it with ``dataclasses.replace``)."""
         r = resource
-        updated = await self._x.one(
+        return await self._x.one_found(
             Q.update_learning_resource,
             LearningResource,
             r.id,
@@ -356,10 +356,8 @@ class LearningRepository:
             r.duration_minutes,
             r.cost,
             r.is_active,
+            missing=("learning resource", r.id),
         )
-        if updated is None:
-            raise NotFound("learning resource", r.id)
-        return updated
 
     async def soft_delete_resource(self, resource_id: UUID) -> None:
         if await self._x.value(Q.soft_delete_learning_resource, resource_id) is None:
@@ -444,10 +442,10 @@ class LearningRepository:
         return PlanDetails(_plan_of(row), [LearningObjective(*o) for o in row.objectives], [])
 
     async def get_plan(self, plan_id: UUID) -> LearningPlan:
-        plan = await self._x.one(Q.get_learning_plan, LearningPlan, plan_id)
-        if plan is None:
-            raise NotFound("learning plan", plan_id)
-        return plan
+        return await self._x.one_found(
+            Q.get_learning_plan, LearningPlan, plan_id,
+            missing=("learning plan", plan_id),
+        )
 
     async def get_plan_with_details(self, plan_id: UUID) -> PlanDetails:
         """The plan with its objectives and progress entries, in one statement."""
@@ -477,7 +475,7 @@ class LearningRepository:
     async def update_plan(self, plan: LearningPlan) -> LearningPlan:
         """Stores title, description, ai_analysis and dates; status moves are the methods below."""
         p = plan
-        updated = await self._x.one(
+        return await self._x.one_found(
             Q.update_learning_plan,
             LearningPlan,
             p.id,
@@ -486,10 +484,8 @@ class LearningRepository:
             p.ai_analysis,
             p.start_date,
             p.target_completion_date,
+            missing=("learning plan", p.id),
         )
-        if updated is None:
-            raise NotFound("learning plan", p.id)
-        return updated
 
     async def soft_delete_plan(self, plan_id: UUID) -> None:
         if await self._x.value(Q.soft_delete_learning_plan, plan_id) is None:
@@ -559,10 +555,10 @@ class LearningRepository:
         return objective
 
     async def get_objective(self, objective_id: UUID) -> LearningObjective:
-        objective = await self._x.one(Q.get_learning_objective, LearningObjective, objective_id)
-        if objective is None:
-            raise NotFound("learning objective", objective_id)
-        return objective
+        return await self._x.one_found(
+            Q.get_learning_objective, LearningObjective, objective_id,
+            missing=("learning objective", objective_id),
+        )
 
     async def list_objectives(self, plan_id: UUID) -> list[LearningObjective]:
         """A plan's objectives in order."""
@@ -571,7 +567,7 @@ class LearningRepository:
     async def update_objective(self, objective: LearningObjective) -> LearningObjective:
         """Stores the editable fields of ``objective``; status: ``set_objective_status``."""
         o = objective
-        updated = await self._x.one(
+        return await self._x.one_found(
             Q.update_learning_objective,
             LearningObjective,
             o.id,
@@ -583,19 +579,15 @@ class LearningRepository:
             o.priority,
             o.position,
             o.due_date,
+            missing=("learning objective", o.id),
         )
-        if updated is None:
-            raise NotFound("learning objective", o.id)
-        return updated
 
     async def set_objective_status(self, objective_id: UUID, status: str) -> LearningObjective:
         """not_started, in_progress, completed (stamps completed_at) or cancelled (clears it)."""
-        objective = await self._x.one(
-            Q.set_learning_objective_status, LearningObjective, objective_id, status
+        return await self._x.one_found(
+            Q.set_learning_objective_status, LearningObjective, objective_id, status,
+            missing=("learning objective", objective_id),
         )
-        if objective is None:
-            raise NotFound("learning objective", objective_id)
-        return objective
 
     async def delete_objective(self, objective_id: UUID) -> None:
         """Deletes an objective and its progress entries."""
@@ -698,10 +690,10 @@ class LearningRepository:
         return recommendation
 
     async def get_recommendation(self, recommendation_id: UUID) -> Recommendation:
-        recommendation = await self._x.one(Q.get_recommendation, Recommendation, recommendation_id)
-        if recommendation is None:
-            raise NotFound("recommendation", recommendation_id)
-        return recommendation
+        return await self._x.one_found(
+            Q.get_recommendation, Recommendation, recommendation_id,
+            missing=("recommendation", recommendation_id),
+        )
 
     async def list_recommendations(
         self,

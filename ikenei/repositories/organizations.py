@@ -77,16 +77,16 @@ class OrganizationsRepository:
         return org
 
     async def get(self, organization_id: UUID) -> Organization:
-        org = await self._x.one(Q.get_organization, Organization, organization_id)
-        if org is None:
-            raise NotFound("organization", organization_id)
-        return org
+        return await self._x.one_found(
+            Q.get_organization, Organization, organization_id,
+            missing=("organization", organization_id),
+        )
 
     async def get_by_domain(self, domain: str) -> Organization:
-        org = await self._x.one(Q.get_organization_by_domain, Organization, domain)
-        if org is None:
-            raise NotFound("organization", domain)
-        return org
+        return await self._x.one_found(
+            Q.get_organization_by_domain, Organization, domain,
+            missing=("organization", domain),
+        )
 
     async def list(
         self, *, is_active: bool | None = None, limit: int = 50, offset: int = 0
@@ -97,13 +97,11 @@ class OrganizationsRepository:
     async def update(self, organization: Organization) -> Organization:
         """Stores the editable fields of ``organization`` (make it with ``dataclasses.replace``)."""
         o = organization
-        updated = await self._x.one(
+        return await self._x.one_found(
             Q.update_organization, Organization, o.id, o.name, o.domain, o.industry,
             o.size_category, o.logo_url, o.settings, o.is_active,
+            missing=("organization", o.id),
         )
-        if updated is None:
-            raise NotFound("organization", o.id)
-        return updated
 
     async def soft_delete(self, organization_id: UUID) -> None:
         if await self._x.value(Q.soft_delete_organization, organization_id) is None:
@@ -115,17 +113,17 @@ class OrganizationsRepository:
         return membership
 
     async def get_membership(self, organization_id: UUID, user_id: UUID) -> Membership:
-        membership = await self._x.one(Q.get_membership, Membership, organization_id, user_id)
-        if membership is None:
-            raise NotFound("membership", (organization_id, user_id))
-        return membership
+        return await self._x.one_found(
+            Q.get_membership, Membership, organization_id, user_id,
+            missing=("membership", (organization_id, user_id)),
+        )
 
     async def set_member_status(self, organization_id: UUID, user_id: UUID, status: str) -> Membership:
         """Changes a membership's status: invited, active, suspended or left."""
-        membership = await self._x.one(Q.set_member_status, Membership, organization_id, user_id, status)
-        if membership is None:
-            raise NotFound("membership", (organization_id, user_id))
-        return membership
+        return await self._x.one_found(
+            Q.set_member_status, Membership, organization_id, user_id, status,
+            missing=("membership", (organization_id, user_id)),
+        )
 
     async def remove_member(self, organization_id: UUID, user_id: UUID) -> Membership:
         """Ends a membership; the row stays (status ``left``) because history refers to it."""

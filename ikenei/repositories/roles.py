@@ -49,17 +49,14 @@ class RolesRepository:
         return role
 
     async def get(self, role_id: UUID) -> Role:
-        role = await self._x.one(Q.get_role, Role, role_id)
-        if role is None:
-            raise NotFound("role", role_id)
-        return role
+        return await self._x.one_found(Q.get_role, Role, role_id, missing=("role", role_id))
 
     async def get_by_name(self, organization_id: UUID, name: str) -> Role:
         """The organization's role of this name, else the system role of this name."""
-        role = await self._x.one(Q.get_role_by_name, Role, organization_id, name)
-        if role is None:
-            raise NotFound("role", name)
-        return role
+        return await self._x.one_found(
+            Q.get_role_by_name, Role, organization_id, name,
+            missing=("role", name),
+        )
 
     async def list(self, organization_id: UUID) -> list[Role]:
         """System roles first, then the organization's own, by name."""

@@ -86,16 +86,10 @@ class UsersRepository:
         return user
 
     async def get(self, user_id: UUID) -> User:
-        user = await self._x.one(Q.get_user, User, user_id)
-        if user is None:
-            raise NotFound("user", user_id)
-        return user
+        return await self._x.one_found(Q.get_user, User, user_id, missing=("user", user_id))
 
     async def get_by_email(self, email: str) -> User:
-        user = await self._x.one(Q.get_user_by_email, User, email)
-        if user is None:
-            raise NotFound("user", email)
-        return user
+        return await self._x.one_found(Q.get_user_by_email, User, email, missing=("user", email))
 
     async def list(self, *, is_active: bool | None = None, limit: int = 50, offset: int = 0) -> list[User]:
         """A page of users in creation order."""
@@ -106,14 +100,12 @@ class UsersRepository:
 
     async def update(self, user: User) -> User:
         """Stores the editable fields of ``user`` (make it with ``dataclasses.replace``)."""
-        updated = await self._x.one(
+        return await self._x.one_found(
             Q.update_user, User, user.id, user.email, user.first_name, user.last_name,
             user.job_title, user.department, user.manager_id, user.profile_image_url,
             user.is_active, user.email_verified,
+            missing=("user", user.id),
         )
-        if updated is None:
-            raise NotFound("user", user.id)
-        return updated
 
     async def soft_delete(self, user_id: UUID) -> None:
         if await self._x.value(Q.soft_delete_user, user_id) is None:
