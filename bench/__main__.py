@@ -24,6 +24,7 @@ from bench import data
 from bench.report import report
 from bench.timing import BenchError, Timing, check_same_rows, measure, warm_up
 from bench.variants import Read, reads
+from ikenei import migrations
 from ikenei.errors import IkeneiError
 from ikenei.settings import load_settings
 
@@ -55,7 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             results = asyncio.run(_run(dsn, args.rounds))
         finally:
-            data.drop(admin_dsn, name)
+            migrations.drop_database(admin_dsn, name)
     except (IkeneiError, BenchError, psycopg.Error, asyncpg.PostgresError, OSError) as exc:
         print(f"error: {str(exc).strip() or type(exc).__name__}", file=sys.stderr)
         return 1

@@ -8,8 +8,6 @@ from typing import Any
 from uuid import UUID
 
 import asyncpg
-import psycopg
-from psycopg import sql
 
 from ikenei import migrations
 from ikenei.queries import Executor, load
@@ -34,19 +32,11 @@ def database_name(configured: str) -> str:
 
 def recreate(admin_dsn: str, name: str, out: Callable[[str], Any] = print) -> str:
     """Drop ``name`` if it exists, create it, apply every migration; its DSN."""
-    drop(admin_dsn, name)
-    with psycopg.connect(admin_dsn, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    migrations.drop_database(admin_dsn, name)
+    migrations.create_database(admin_dsn, name)
     dsn = migrations.dsn_for_database(admin_dsn, name)
     migrations.apply(dsn, out=out)
     return dsn
-
-
-def drop(admin_dsn: str, name: str) -> None:
-    """Drop ``name`` if it exists, ending any connection left to it."""
-    with psycopg.connect(admin_dsn, autocommit=True) as conn:
-        statement = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
-        conn.execute(statement.format(sql.Identifier(name)))
 
 
 async def load_users(conn: asyncpg.Connection, count: int = USER_COUNT) -> None:

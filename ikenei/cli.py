@@ -287,7 +287,8 @@ def _verify(args: argparse.Namespace, context: dict[str, Any]) -> int:
 def ensure_database(settings: Settings, out: Callable[[str], Any] = print) -> bool:
     """Create the configured database if it is missing; True if it was created."""
     import psycopg
-    from psycopg import sql
+
+    from ikenei import migrations
 
     name = settings.database
     try:
@@ -296,23 +297,21 @@ def ensure_database(settings: Settings, out: Callable[[str], Any] = print) -> bo
     except psycopg.OperationalError as exc:
         if not _is_missing_database(exc):
             raise _connection_failed(settings, exc) from exc
-    with _connect(settings, settings.dsn("postgres"), autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
-        if exists:
-            return False
-        try:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        except psycopg.errors.DuplicateDatabase:
-            return False  # created by a concurrent command meanwhile
-        except psycopg.Error as exc:
-            raise DatabaseError(f"cannot create database {name}: {_first_line(exc)}") from exc
+    admin_dsn = settings.dsn("postgres")
+    check_connection(settings, admin_dsn)  # an unreachable server: one line naming it
+    try:
+        migrations.create_database(admin_dsn, name)
+    except psycopg.errors.DuplicateDatabase:
+        return False  # created by a concurrent command meanwhile
+    except psycopg.Error as exc:
+        raise DatabaseError(f"cannot create database {name}: {_first_line(exc)}") from exc
     out(f"created database {name}")
     return True
 
 
-def check_connection(settings: Settings) -> None:
-    """Connect once to the configured database; ConnectionFailed names the cause."""
-    with _connect(settings, settings.dsn()):
+def check_connection(settings: Settings, dsn: str | None = None) -> None:
+    """Connect once to the configured database (or ``dsn``); ConnectionFailed names the cause."""
+    with _connect(settings, dsn or settings.dsn()):
         pass
 
 

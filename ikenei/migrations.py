@@ -50,6 +50,7 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 import aiosql
 import psycopg
+from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 from yoyo import exceptions as yoyo_exceptions
 from yoyo import get_backend, read_migrations
@@ -136,6 +137,32 @@ def dsn_for_database(dsn: str, database: str) -> str:
         query = urlencode([(k, database if k == "dbname" else v) for k, v in pairs])
     path = "/" + quote(database, safe="")
     return urlunsplit((parts.scheme, parts.netloc, path, query, parts.fragment))
+
+
+# CREATE and DROP DATABASE take the name as an identifier, which no query
+# parameter can carry: psycopg composes it, quoted, here and nowhere else.
+
+
+def create_database(admin_dsn: str, name: str, *, template: str | None = None) -> None:
+    """Create database ``name`` (a copy of ``template`` if given) on the server of ``admin_dsn``.
+
+    psycopg's ``DuplicateDatabase`` when it exists; the caller decides what that means.
+    """
+    statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+    if template is not None:
+        statement = sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+            sql.Identifier(name), sql.Identifier(template)
+        )
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        conn.execute(statement)
+
+
+def drop_database(admin_dsn: str, name: str) -> None:
+    """Drop database ``name`` if it exists, ending any connection to it."""
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
 
 
 def _conninfo_escape(value: str) -> str:

@@ -38,7 +38,6 @@ from typing import Any
 
 import aiosql
 import psycopg
-from psycopg import sql
 
 from ikenei import migrations
 from ikenei.errors import IkeneiError
@@ -141,17 +140,13 @@ def run(
 
 def _scratch_manifest(admin_dsn: str, path: Path, migrations_dir: Path) -> list[str]:
     name = f"ikenei_manifest_{secrets.token_hex(4)}"
-    with _connect(admin_dsn) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    migrations.create_database(admin_dsn, name)
     try:
         scratch = migrations.dsn_for_database(admin_dsn, name)
         migrations.apply(scratch, out=lambda _line: None, migrations_dir=migrations_dir)
         return write_manifest(scratch, path)
     finally:
-        with _connect(admin_dsn) as conn:
-            conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
+        migrations.drop_database(admin_dsn, name)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

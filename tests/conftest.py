@@ -57,7 +57,6 @@ from pathlib import Path
 import psycopg
 import pytest
 from pii_support import TEST_PII_KEY
-from psycopg import sql
 
 from ikenei import migrations
 
@@ -72,22 +71,13 @@ def dsn_for(admin_dsn: str, name: str) -> str:
 def create_database(admin_dsn: str, *, template: str | None = None, prefix: str = "") -> str:
     """Create a database with a random name (optionally cloning ``template``); its name."""
     name = f"{DATABASE_PREFIX}{prefix}{secrets.token_hex(6)}"
-    statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
-    if template is not None:
-        statement = sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
-            sql.Identifier(name), sql.Identifier(template)
-        )
-    with psycopg.connect(admin_dsn, autocommit=True) as conn:
-        conn.execute(statement)
+    migrations.create_database(admin_dsn, name, template=template)
     return name
 
 
 def drop_database(admin_dsn: str, name: str) -> None:
     """Drop database ``name`` if it exists, ending any connection to it."""
-    with psycopg.connect(admin_dsn, autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
+    migrations.drop_database(admin_dsn, name)
 
 
 def _docker_answers() -> bool:
