@@ -23,7 +23,7 @@ import aiosql
 import asyncpg
 
 from ikenei import records
-from ikenei.errors import DatabaseError, InvalidData, NotFound, translate
+from ikenei.errors import Conflict, DatabaseError, InvalidData, NotFound, translate
 from ikenei.paths import QUERIES_DIR
 
 T = TypeVar("T")
@@ -155,6 +155,24 @@ class Executor:
         if found is None:
             raise NotFound(*missing)
         return found
+
+    async def moved(
+        self, query: Query, record: type[T], key: Any, *args: Any,
+        status: Query, entity: str, verb: str,
+    ) -> T:
+        """The row a guarded status move (``WHERE status = ...``) returned.
+
+        When the guard let nothing through, ``status`` reads the row's state:
+        ``NotFound`` when there is no such row, else ``Conflict`` naming the
+        state it is in, so of two racing callers the loser learns why.
+        """
+        moved = await self.one(query, record, key, *args)
+        if moved is not None:
+            return moved
+        current = await self.value(status, key)
+        if current is None:
+            raise NotFound(entity, key)
+        raise Conflict(f"{entity} {key} is {current}: it cannot be {verb}", current)
 
     async def all(self, query: Query, record: type[T], *args: Any) -> list[T]:
         """Every row as ``record``."""

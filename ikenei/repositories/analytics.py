@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from ikenei.errors import Conflict, NotFound
+from ikenei.errors import NotFound
 from ikenei.queries import Executor, Q, Query
 
 _STAGED_EVENT_COLUMNS = (
@@ -270,13 +270,9 @@ class AnalyticsRepository:
         )
 
     async def _move_report(self, query: Query, report_id: UUID, verb: str, *args: Any) -> Report:
-        report = await self._x.one(query, Report, report_id, *args)
-        if report is not None:
-            return report
-        current = await self._x.value(Q.get_report_status, report_id)
-        if current is None:
-            raise NotFound("report", report_id)
-        raise Conflict(f"report {report_id} is {current}: it cannot be {verb}", current)
+        return await self._x.moved(
+            query, Report, report_id, *args, status=Q.get_report_status, entity="report", verb=verb
+        )
 
     async def start_report(self, report_id: UUID) -> Report:
         """queued → running."""

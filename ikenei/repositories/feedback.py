@@ -423,10 +423,9 @@ class FeedbackRepository:
         return await self._move_cycle(Q.cancel_feedback_cycle, cycle_id, "cancelled")
 
     async def _move_cycle(self, query: Query, cycle_id: UUID, done: str) -> Cycle:
-        cycle = await self._x.one(query, Cycle, cycle_id)
-        if cycle is None:
-            await self._refuse_cycle(cycle_id, done)
-        return cycle
+        return await self._x.moved(
+            query, Cycle, cycle_id, status=Q.get_feedback_cycle_status, entity="feedback cycle", verb=done
+        )
 
     async def _refuse_cycle(self, cycle_id: UUID, done: str) -> NoReturn:
         status = await self._x.value(Q.get_feedback_cycle_status, cycle_id)

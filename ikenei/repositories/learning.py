@@ -492,13 +492,10 @@ class LearningRepository:
             raise NotFound("learning plan", plan_id)
 
     async def _move_plan(self, query: Query, plan_id: UUID, verb: str) -> LearningPlan:
-        plan = await self._x.one(query, LearningPlan, plan_id)
-        if plan is not None:
-            return plan
-        current = await self._x.value(Q.get_learning_plan_status, plan_id)
-        if current is None:
-            raise NotFound("learning plan", plan_id)
-        raise Conflict(f"learning plan {plan_id} is {current}: it cannot be {verb}", current)
+        return await self._x.moved(
+            query, LearningPlan, plan_id,
+            status=Q.get_learning_plan_status, entity="learning plan", verb=verb,
+        )
 
     async def activate_plan(self, plan_id: UUID) -> LearningPlan:
         """draft → active."""
@@ -710,14 +707,9 @@ class LearningRepository:
         )
 
     async def _decide(self, query: Query, recommendation_id: UUID, verb: str) -> Recommendation:
-        recommendation = await self._x.one(query, Recommendation, recommendation_id)
-        if recommendation is not None:
-            return recommendation
-        current = await self._x.value(Q.get_recommendation_status, recommendation_id)
-        if current is None:
-            raise NotFound("recommendation", recommendation_id)
-        raise Conflict(
-            f"recommendation {recommendation_id} is {current}: it cannot be {verb}", current
+        return await self._x.moved(
+            query, Recommendation, recommendation_id,
+            status=Q.get_recommendation_status, entity="recommendation", verb=verb,
         )
 
     async def accept_recommendation(self, recommendation_id: UUID) -> Recommendation:
