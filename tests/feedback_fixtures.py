@@ -13,16 +13,19 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+from foundation_support import FAST_COST, executor, make_member, make_org
+
 from ikenei import Database
-from ikenei.queries import Executor, load
+from ikenei.queries import load
 from ikenei.repositories.feedback import Answer, Cycle, Form, Question
 from ikenei.repositories.organizations import Organization
-from ikenei.repositories.users import User, UsersRepository
+from ikenei.repositories.users import User
+
+# The people and organizations come from foundation_support; the feedback
+# tests take them from here with the rest.
+__all__ = ["FAST_COST", "executor", "make_member", "make_org"]
 
 TQ = load(Path(__file__).parent / "sql" / "feedback.sql")
-
-# bcrypt's cheapest cost: these tests make many people and are not about hashing.
-FAST_COST = 4
 
 _numbers = itertools.count(1)
 
@@ -49,32 +52,10 @@ class StoredRating:
     answer_count: int
 
 
-def executor(db: Database) -> Executor:
-    return Executor(db._pool)
-
-
 async def counts(db: Database) -> Counts:
     found = await executor(db).one(TQ.count_feedback_rows, Counts)
     assert found is not None
     return found
-
-
-async def make_org(db: Database) -> Organization:
-    return await db.organizations.create(name=f"Org {next(_numbers):04d}")
-
-
-async def make_member(
-    db: Database, organization_id: UUID, first_name: str = "Ada", last_name: str | None = None
-) -> User:
-    n = next(_numbers)
-    user = await UsersRepository(executor(db), bcrypt_cost=FAST_COST).create(
-        email=f"person{n}@example.com",
-        password="correct horse battery staple",
-        first_name=first_name,
-        last_name=last_name or f"Person{n:04d}",
-    )
-    await db.organizations.add_member(organization_id, user.id)
-    return user
 
 
 async def make_competency(db: Database, organization_id: UUID, name: str) -> UUID:

@@ -81,3 +81,13 @@ async def make_org(db: Database, **fields: Any) -> Organization:
     values: dict[str, Any] = {"name": f"Org {next(_numbers):04d}"}
     values.update(fields)
     return await db.organizations.create(**values)
+
+
+async def make_member(
+    db: Database, organization_id: Any, first_name: str = "Ada", last_name: str | None = None
+) -> User:
+    """A new person who is an active member of the organization."""
+    fields = {"first_name": first_name} | ({"last_name": last_name} if last_name else {})
+    user = await make_user(db, **fields)
+    await db.organizations.add_member(organization_id, user.id)
+    return user

@@ -21,10 +21,11 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from foundation_support import insert_system_role
+from foundation_support import FAST_COST, insert_system_role
+from foundation_support import executor as owner_executor
 
 from ikenei import Database
-from ikenei.queries import Executor, load
+from ikenei.queries import load
 from ikenei.repositories.analytics import Report, Widget
 from ikenei.repositories.competencies import (
     Competency,
@@ -50,8 +51,6 @@ TQ = load(Path(__file__).parent / "sql" / "isolation.sql")
 PASSWORD = "correct horse battery staple"
 CONSENT_PURPOSE = "analytics"
 RESOURCE_TYPE = "course"
-# bcrypt's cheapest cost: these tests are not about hashing.
-FAST_COST = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,10 +168,6 @@ def marks_of(data: OrgData) -> Marks:
 
     collect(data)
     return Marks(data.label, frozenset(ids), frozenset(str(i) for i in ids))
-
-
-def owner_executor(db: Database) -> Executor:
-    return Executor(db._pool)
 
 
 async def build_world(db: Database) -> World:

@@ -7,6 +7,7 @@ from decimal import Decimal
 from uuid import UUID, uuid4
 
 import pytest
+from foundation_support import make_member, make_org
 
 from ikenei.errors import AlreadyExists, InvalidData, NotFound
 from ikenei.repositories.competencies import LevelSpec
@@ -20,19 +21,11 @@ SCALE = [
 
 
 async def new_org(db, name: str = "Acme") -> UUID:
-    return (await db.organizations.create(name=name)).id
+    return (await make_org(db, name=name)).id
 
 
 async def new_member(db, organization_id: UUID) -> UUID:
-    db.users.bcrypt_cost = 4  # the lowest cost bcrypt takes: tests need no slow hashes
-    user = await db.users.create(
-        email=f"{uuid4().hex[:12]}@example.com",
-        password="correct horse",
-        first_name="Ada",
-        last_name="Lee",
-    )
-    await db.organizations.add_member(organization_id, user.id)
-    return user.id
+    return (await make_member(db, organization_id)).id
 
 
 async def competency_with_scale(db, organization_id: UUID, name: str, levels=SCALE, **kwargs):

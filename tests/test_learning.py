@@ -12,6 +12,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
+from foundation_support import make_member, make_org
 from statement_counter import count_statements
 
 from ikenei import Database
@@ -50,19 +51,11 @@ SCALE = [
 
 
 async def new_org(db, name: str = "Acme") -> UUID:
-    return (await db.organizations.create(name=name)).id
+    return (await make_org(db, name=name)).id
 
 
 async def new_member(db, organization_id: UUID) -> UUID:
-    db.users.bcrypt_cost = 4  # the lowest cost bcrypt takes: tests need no slow hashes
-    user = await db.users.create(
-        email=f"{uuid4().hex[:12]}@example.com",
-        password="correct horse",
-        first_name="Ada",
-        last_name="Lee",
-    )
-    await db.organizations.add_member(organization_id, user.id)
-    return user.id
+    return (await make_member(db, organization_id)).id
 
 
 async def competency_with_scale(db, organization_id: UUID, name: str, **kwargs):
