@@ -24,9 +24,9 @@ from bench import data
 from bench.report import report
 from bench.timing import BenchError, Timing, check_same_rows, measure, warm_up
 from bench.variants import Read, reads
-from ikenei import migrations
+from ikenei.config.settings import load_settings
 from ikenei.errors import IkeneiError
-from ikenei.settings import load_settings
+from ikenei.schema import migrations
 
 #: Calls per way and round, per read: blocks of a few milliseconds.
 CALLS = {"get": 100, "list": 25}

@@ -9,8 +9,8 @@ from uuid import UUID
 
 import asyncpg
 
-from ikenei import migrations
-from ikenei.queries import Executor, load
+from ikenei.db.queries import Executor, load
+from ikenei.schema import migrations
 
 BQ = load(Path(__file__).parent / "sql" / "data.sql")
 

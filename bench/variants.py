@@ -18,9 +18,9 @@ from uuid import UUID
 import aiosql
 import asyncpg
 
-from ikenei.database import Repositories
-from ikenei.paths import QUERIES_DIR
-from ikenei.queries import Executor, Q
+from ikenei.config.paths import QUERIES_DIR
+from ikenei.db.database import Repositories
+from ikenei.db.queries import Executor, Q
 from ikenei.repositories.users import User
 
 RAW = "raw asyncpg"

@@ -10,7 +10,7 @@
 """
 
 from ikenei import errors
-from ikenei.database import Database, Repositories
-from ikenei.settings import Settings, load_settings
+from ikenei.config.settings import Settings, load_settings
+from ikenei.db.database import Database, Repositories
 
 __all__ = ["Database", "Repositories", "Settings", "errors", "load_settings"]

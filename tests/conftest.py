@@ -13,7 +13,7 @@ Fixtures (names are stable; other modules rely on them):
     DSN of the maintenance database. Use it to create or drop databases.
 ``template_dsn`` (session)
     DSN of ``ikenei_test_tpl_<random>``: every migration applied once, with
-    ``ikenei.migrations.apply``. Read-only by convention: nothing may connect
+    ``ikenei.schema.migrations.apply``. Read-only by convention: nothing may connect
     to it while ``fresh_dsn`` clones it, so do not hold a connection open.
 ``fresh_dsn`` (function)
     DSN of a private clone of the template (``CREATE DATABASE … TEMPLATE …``),
@@ -58,7 +58,7 @@ import psycopg
 import pytest
 from pii_support import TEST_PII_KEY
 
-from ikenei import migrations
+from ikenei.schema import migrations
 
 DATABASE_PREFIX = "ikenei_test_"
 
@@ -174,7 +174,7 @@ def empty_dsn(admin_dsn: str) -> Iterator[str]:
 async def db(fresh_dsn: str) -> AsyncIterator[object]:
     """``ikenei.Database`` on a private migrated database, closed after."""
     import ikenei
-    from ikenei.settings import load_settings
+    from ikenei.config.settings import load_settings
 
     # The owner's view (no DB_APP_ROLE): the domain's rules, not isolation, are tested here.
     database = await ikenei.Database.connect(

@@ -16,7 +16,7 @@ from uuid import UUID
 from foundation_support import FAST_COST, executor, make_member, make_org
 
 from ikenei import Database
-from ikenei.queries import load
+from ikenei.db.queries import load
 from ikenei.repositories.feedback import Answer, Cycle, Form, Question
 from ikenei.repositories.organizations import Organization
 from ikenei.repositories.users import User

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ikenei import Database
-from ikenei.queries import Executor, load
+from ikenei.db.queries import Executor, load
 from ikenei.repositories.organizations import Organization
 from ikenei.repositories.roles import Role
 from ikenei.repositories.users import User, UsersRepository

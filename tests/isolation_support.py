@@ -25,7 +25,7 @@ from foundation_support import FAST_COST, insert_system_role
 from foundation_support import executor as owner_executor
 
 from ikenei import Database
-from ikenei.queries import load
+from ikenei.db.queries import load
 from ikenei.repositories.analytics import Report, Widget
 from ikenei.repositories.competencies import (
     Competency,

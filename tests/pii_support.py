@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from ikenei.crypto import Cipher, parse_key
-from ikenei.queries import Executor, load
+from ikenei.db.queries import Executor, load
+from ikenei.security.encryption import Cipher, parse_key
 
 if TYPE_CHECKING:
     from ikenei import Database

@@ -15,8 +15,9 @@ from feedback_fixtures import answers, make_member, make_org, make_setup
 from statement_counter import count_statements
 
 from ikenei import Database
+from ikenei.config.settings import load_settings
+from ikenei.db.queries import Executor, load
 from ikenei.errors import AlreadyExists, Conflict, InvalidData, NotFound, OutOfScope
-from ikenei.queries import Executor, load
 from ikenei.repositories.analytics import (
     AnalyticsEvent,
     AnalyticsRepository,
@@ -24,7 +25,6 @@ from ikenei.repositories.analytics import (
     Report,
     Widget,
 )
-from ikenei.settings import load_settings
 
 TQ = load(Path(__file__).parent / "sql" / "analytics.sql")
 

@@ -11,9 +11,9 @@ from feedback_fixtures import answers, invite_member, make_setup
 from foundation_support import make_org, make_user
 
 import ikenei
+from ikenei.config.settings import load_settings
+from ikenei.db.queries import Executor, load
 from ikenei.errors import Conflict, DatabaseError, InvalidData
-from ikenei.queries import Executor, load
-from ikenei.settings import load_settings
 
 TQ = load(Path(__file__).parent / "sql" / "privacy.sql")
 

@@ -19,7 +19,7 @@ from bench import data
 from bench.report import report
 from bench.timing import BenchError, Timing, check_same_rows, measure
 from bench.variants import AIOSQL, COLUMNS, ORM, PAGE, RAW, REPOSITORY, Read, Variant, reads
-from ikenei.migrations import dsn_for_database
+from ikenei.schema.migrations import dsn_for_database
 
 RATIOS_LINE = re.compile(r"bench: get \d+\.\d\d list \d+\.\d\d")
 

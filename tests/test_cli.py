@@ -25,8 +25,8 @@ import pytest
 from psycopg import sql
 
 from ikenei.cli import _module, connection_cause, ensure_database
+from ikenei.config.settings import Settings, load_settings
 from ikenei.errors import IkeneiError
-from ikenei.settings import Settings, load_settings
 
 VARIABLES = {name.upper() for name in Settings.model_fields}
 

@@ -1,4 +1,4 @@
-"""Field encryption of feedback comments and progress notes (ikenei.crypto).
+"""Field encryption of feedback comments and progress notes (ikenei.security.encryption).
 
 The cipher alone (round trip, format, authentication bound to the place), the
 key settings, the start-up refusals, and the encrypted fields end to end on a
@@ -36,11 +36,17 @@ from pii_support import (
 )
 
 from ikenei import Database
-from ikenei.crypto import DEV_KEY_FILE, OVERHEAD, Cipher, cipher_from_settings, parse_key
+from ikenei.config.settings import Settings, load_settings
+from ikenei.db.queries import Executor, Q
 from ikenei.errors import ConfigError, Conflict, DecryptionFailed, InvalidData
-from ikenei.queries import Executor, Q
 from ikenei.repositories.feedback import Answer
-from ikenei.settings import Settings, load_settings
+from ikenei.security.encryption import (
+    DEV_KEY_FILE,
+    OVERHEAD,
+    Cipher,
+    cipher_from_settings,
+    parse_key,
+)
 
 
 async def stored_comments(db: Database, setup: Setup) -> list[StoredComment]:

@@ -13,6 +13,8 @@ from foundation_support import counts, make_org, make_user
 from pii_support import TEST_PII_KEY
 
 from ikenei import Database, Repositories, load_settings
+from ikenei.config.settings import Settings
+from ikenei.db.queries import Executor, load
 from ikenei.errors import (
     AlreadyExists,
     ConnectionFailed,
@@ -21,9 +23,7 @@ from ikenei.errors import (
     NotFound,
     NotMigrated,
 )
-from ikenei.migrations import dsn_for_database
-from ikenei.queries import Executor, load
-from ikenei.settings import Settings
+from ikenei.schema.migrations import dsn_for_database
 
 POOL_VARIABLES = ("DB_POOL_MIN", "DB_POOL_MAX", "DB_POOL_IDLE_TIMEOUT")
 

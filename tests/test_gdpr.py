@@ -1,4 +1,4 @@
-"""GDPR export and erasure (ikenei.gdpr, ``ikenei gdpr export|erase``) against a real database.
+"""GDPR export and erasure (ikenei.privacy.gdpr, ``ikenei gdpr export|erase``) against a real database.
 
 One person, built through the repositories, holds a bit of everything: two
 memberships, a role, competency levels with history, a plan with an objective,
@@ -39,8 +39,8 @@ from pii_support import StoredComment, cipher
 
 from ikenei import Database, gdpr
 from ikenei.cli import main
+from ikenei.db.queries import Executor, Q, load
 from ikenei.errors import Conflict, DatabaseError, InvalidData, NotFound
-from ikenei.queries import Executor, Q, load
 from ikenei.repositories.competencies import LevelSpec
 from ikenei.repositories.feedback import Answer
 from ikenei.repositories.organizations import Organization
@@ -616,8 +616,8 @@ async def test_an_external_rater_without_an_account_can_be_erased(db, fresh_dsn,
 
 
 def test_the_salt_is_required_beside_the_embedded_server():
+    from ikenei.config.settings import load_settings
     from ikenei.errors import ConfigError
-    from ikenei.settings import load_settings
 
     settings = load_settings(database_url="postgresql://postgres@db.example/x", subject_reference_salt=None)
     with pytest.raises(ConfigError, match="SUBJECT_REFERENCE_SALT"):

@@ -52,7 +52,9 @@ from isolation_support import (
 from pii_support import TEST_PII_KEY, cipher, make_key
 
 from ikenei import Database, keys
-from ikenei.database import Repositories
+from ikenei.config.settings import Settings, load_settings
+from ikenei.db.database import Repositories
+from ikenei.db.queries import Executor, Q
 from ikenei.errors import (
     AlreadyExists,
     ConfigError,
@@ -62,11 +64,9 @@ from ikenei.errors import (
     InvalidData,
     NotFound,
 )
-from ikenei.queries import Executor, Q
 from ikenei.repositories.analytics import Event
 from ikenei.repositories.competencies import LevelSpec
 from ikenei.repositories.feedback import Answer
-from ikenei.settings import Settings, load_settings
 
 APP_ROLE = "ikenei_app"
 

@@ -2,7 +2,7 @@
 
 Values are written through the repositories under one key, then the keys are
 reconfigured the way an operator would (a new current key, the old one kept
-readable) and ``ikenei.keys.rotate`` moves everything to the new key.
+readable) and ``ikenei.privacy.keys.rotate`` moves everything to the new key.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from feedback_fixtures import give_feedback, make_member, make_org, make_setup
 from pii_support import TQ, StoredComment, StoredNote, cipher, make_key, tables_holding
 
 from ikenei import Database, keys, seeds
+from ikenei.config.settings import Settings, load_settings
+from ikenei.db.queries import Executor
 from ikenei.errors import ConfigError, WrongKey
-from ikenei.queries import Executor
-from ikenei.settings import Settings, load_settings
 
 K1 = make_key("k1")
 K2 = make_key("k2")

@@ -16,8 +16,8 @@ from foundation_support import make_member, make_org
 from statement_counter import count_statements
 
 from ikenei import Database
+from ikenei.db.queries import Executor, load
 from ikenei.errors import AlreadyExists, Conflict, InvalidData, NotFound
-from ikenei.queries import Executor, load
 from ikenei.repositories.competencies import LevelSpec
 
 # What the repositories deliberately cannot do: count raw rows, bypass a guard, see lock waits.

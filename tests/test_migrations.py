@@ -1,4 +1,4 @@
-"""ikenei.migrations and ikenei.seeds against a real server.
+"""ikenei.schema.migrations and ikenei.schema.seeds against a real server.
 
 Most tests use throw-away migration directories (``tmp_path``) on an empty
 database; the last ones run the real ``sql/migrations``.
@@ -23,9 +23,9 @@ import pytest
 from yoyo.connections import parse_uri
 from yoyo.migrations import read_sql_migration
 
-from ikenei import migrations, seeds
+from ikenei.config.paths import MIGRATIONS_DIR
 from ikenei.errors import ConnectionFailed, DatabaseError, MigrationError, NotMigrated
-from ikenei.paths import MIGRATIONS_DIR
+from ikenei.schema import migrations, seeds
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -434,7 +434,7 @@ def test_two_concurrent_runs_one_applies_the_other_waits(empty_dsn: str, tmp_pat
         },
     )
     code = f"""
-        from ikenei import migrations
+        from ikenei.schema import migrations
         done = migrations.apply({empty_dsn!r}, migrations_dir={str(directory)!r})
         print("RESULT", len(done))
     """
@@ -466,7 +466,7 @@ def test_lock_of_a_killed_run_is_reported_then_unlock_clears_it(
     )
     killed = run_python(
         f"""
-        from ikenei import migrations
+        from ikenei.schema import migrations
         migrations.apply({empty_dsn!r}, migrations_dir={str(directory)!r})
         """
     )

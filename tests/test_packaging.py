@@ -37,7 +37,7 @@ def test_the_installed_wheel_migrates_and_seeds_from_outside_the_checkout(tmp_pa
         )
 
     where = subprocess.run(
-        [sys.executable, "-c", "import ikenei.paths as p; print(p.SQL_DIR)"],
+        [sys.executable, "-c", "import ikenei.config.paths as p; print(p.SQL_DIR)"],
         cwd=elsewhere, env=environment, capture_output=True, text=True, check=True,
     )
     assert Path(where.stdout.strip()).is_relative_to(site)

@@ -11,8 +11,8 @@ import pytest
 from foundation_support import make_user
 
 import ikenei
+from ikenei.db.queries import Executor, load
 from ikenei.errors import Conflict, InvalidData, NotFound
-from ikenei.queries import Executor, load
 from ikenei.repositories.privacy import subject_reference
 
 TQ = load(Path(__file__).parent / "sql" / "privacy.sql")

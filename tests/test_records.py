@@ -10,9 +10,9 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from ikenei import records
+from ikenei.db import records
+from ikenei.db.queries import Executor, load
 from ikenei.errors import DatabaseError
-from ikenei.queries import Executor, load
 
 TQ = load(Path(__file__).parent / "sql" / "records.sql")
 

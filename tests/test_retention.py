@@ -17,10 +17,10 @@ from feedback_fixtures import make_member, make_setup
 from foundation_support import make_org
 
 import ikenei
-from ikenei import retention
+from ikenei.config.settings import RETENTION_KINDS, Settings, load_settings
+from ikenei.db.queries import Executor, load
 from ikenei.errors import ConfigError, DatabaseError
-from ikenei.queries import Executor, load
-from ikenei.settings import RETENTION_KINDS, Settings, load_settings
+from ikenei.privacy import retention
 
 TQ = load(Path(__file__).parent / "sql" / "privacy.sql")
 REFERENCE_X = "a" * 64

@@ -20,8 +20,9 @@ import asyncpg
 import psycopg
 import pytest
 
-from ikenei import passwords, seeds
 from ikenei.errors import NotMigrated
+from ikenei.schema import seeds
+from ikenei.security import passwords
 
 HERE = Path(__file__).resolve().parent
 HELPERS = aiosql.from_path(HERE / "sql" / "seeds.sql", "psycopg")

@@ -12,8 +12,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 
+from ikenei.config.settings import Settings, load_settings
 from ikenei.errors import ConfigError
-from ikenei.settings import Settings, load_settings
 
 VARIABLES = [name.upper() for name in Settings.model_fields]
 PASSWORD = "s3cr@t:p/ss%word?#"

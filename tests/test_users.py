@@ -19,9 +19,9 @@ from foundation_support import (
 )
 
 from ikenei import Database, passwords
+from ikenei.config.settings import load_settings
 from ikenei.errors import AlreadyExists, InvalidData, NotFound
 from ikenei.repositories.users import User
-from ikenei.settings import load_settings
 
 PASSWORD = "correct horse battery staple"
 

@@ -1,4 +1,4 @@
-"""ikenei.verify: the schema check and its manifest."""
+"""ikenei.schema.verify: the schema check and its manifest."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ikenei import migrations, verify
+from ikenei.schema import migrations, verify
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -133,7 +133,7 @@ def test_committed_manifest_matches_a_fresh_migration(template_dsn: str) -> None
     extra = sorted(set(committed) - set(expected))
     assert (missing, extra) == ([], []), (
         "sql/schema_manifest.txt is out of date: regenerate it with "
-        "`python -m ikenei.verify --write-manifest`"
+        "`python -m ikenei.schema.verify --write-manifest`"
     )
     assert committed == expected
 
@@ -150,7 +150,7 @@ def test_write_manifest_command_regenerates_the_same_file(admin_dsn: str, tmp_pa
         [
             sys.executable,
             "-m",
-            "ikenei.verify",
+            "ikenei.schema.verify",
             "--write-manifest",
             "--dsn",
             admin_dsn,

@@ -21,8 +21,8 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from ikenei.db.queries import Executor, Q, Query
 from ikenei.errors import NotFound
-from ikenei.queries import Executor, Q, Query
 
 _STAGED_EVENT_COLUMNS = (
     "organization_id", "event_type", "user_id", "session_id", "properties", "occurred_at",

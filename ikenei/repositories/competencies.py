@@ -13,8 +13,8 @@ from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
+from ikenei.db.queries import Executor, Q
 from ikenei.errors import NotFound
-from ikenei.queries import Executor, Q
 
 
 @dataclass(frozen=True, slots=True)

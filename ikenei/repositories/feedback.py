@@ -10,7 +10,7 @@ External raters have no account: ``invite`` gives them a secret token, returned
 once; only its SHA-256 digest is stored.
 
 Comments are encrypted here, before they leave the application (see
-``ikenei.crypto``): each answer gets its id from this module so that its
+``ikenei.security.encryption``): each answer gets its id from this module so that its
 comment can be bound to its row, and a comment that does not decrypt raises
 ``DecryptionFailed`` instead of being shown.
 """
@@ -27,9 +27,9 @@ from decimal import Decimal
 from typing import Any, NoReturn
 from uuid import UUID
 
-from ikenei.crypto import Cipher
+from ikenei.db.queries import Executor, Q, Query
 from ikenei.errors import ConfigError, Conflict, InvalidData, NotFound
-from ikenei.queries import Executor, Q, Query
+from ikenei.security.encryption import Cipher
 
 _COMMENTS = ("feedback_responses", "comment")
 _GROUP_ORDER = {g: i for i, g in enumerate(("self", "manager", "peer", "direct_report", "external", "others"))}

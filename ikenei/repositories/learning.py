@@ -7,7 +7,7 @@ so of two racing callers exactly one wins and the other gets ``Conflict``
 naming the state it found; the database's transition triggers refuse any other move.
 
 The notes of progress entries are private: encrypted here before they are
-stored (see ``ikenei.crypto``), each bound to its entry's id, which this module
+stored (see ``ikenei.security.encryption``), each bound to its entry's id, which this module
 therefore chooses; a note that does not decrypt raises ``DecryptionFailed``.
 """
 
@@ -20,9 +20,9 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from ikenei.crypto import Cipher
+from ikenei.db.queries import Executor, Q, Query
 from ikenei.errors import ConfigError, Conflict, NotFound
-from ikenei.queries import Executor, Q, Query
+from ikenei.security.encryption import Cipher
 
 _NOTES = ("learning_progress", "notes")
 

@@ -7,8 +7,8 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from ikenei.db.queries import Executor, Q
 from ikenei.errors import NotFound
-from ikenei.queries import Executor, Q
 
 
 @dataclass(frozen=True, slots=True)

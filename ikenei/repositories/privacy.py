@@ -4,7 +4,7 @@ The audit trail writes itself: a trigger on every table holding personal data
 records who changed which row and which columns (never the values). Name the
 actor with ``async with db.transaction(actor=...)``; without it the entries
 have no actor. The logs are append-only in the database; only the retention
-run (``ikenei.retention``) removes old entries.
+run (``ikenei.privacy.retention``) removes old entries.
 
 An actor is the acting person's user id as text (``str(user.id)``) or the name
 of a service (``retention``, ``import``): the retention policy
@@ -20,8 +20,8 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from ikenei.db.queries import Executor, Q
 from ikenei.errors import NotFound
-from ikenei.queries import Executor, Q
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+from ikenei.db.queries import Executor, Q
 from ikenei.errors import Conflict, NotFound
-from ikenei.queries import Executor, Q
 
 
 @dataclass(frozen=True, slots=True)

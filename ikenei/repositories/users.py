@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from ikenei import passwords
+from ikenei.db.queries import Executor, Q
 from ikenei.errors import NotFound
-from ikenei.queries import Executor, Q
+from ikenei.security import passwords
 
 
 @dataclass(frozen=True, slots=True)

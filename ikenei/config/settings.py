@@ -6,7 +6,7 @@ Variables are those of the specification's "Environment Configuration":
 ``BACKUP_SCHEDULE`` (cron) and ``BACKUP_RETENTION_DAYS``, plus ``DATABASE_URL``
 as an alternative to the ``DB_*`` connection set, ``RETENTION_OVERRIDES``
 (``kind=days,kind=days``: retention periods that win over retention_policies),
-the field-encryption keys (see ``ikenei.crypto``): ``PII_ENCRYPTION_KEY``
+the field-encryption keys (see ``ikenei.security.encryption``): ``PII_ENCRYPTION_KEY``
 (the current key, ``<key_id>:<base64 of 32 bytes>``) and
 ``PII_ENCRYPTION_OLD_KEYS`` (a comma list of older keys still readable),
 ``SUBJECT_REFERENCE_SALT`` (the secret that turns an email into the reference
@@ -37,8 +37,8 @@ from croniter import croniter
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from ikenei.crypto import parse_key, parse_key_list
 from ikenei.errors import ConfigError
+from ikenei.security.encryption import parse_key, parse_key_list
 
 SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 _SSL_WORDS = {
@@ -101,7 +101,7 @@ class Settings(BaseSettings):
     db_pool_min: int = Field(default=2, ge=0)
     db_pool_max: int = Field(default=10, ge=1)
     db_pool_idle_timeout: int = Field(default=30000, ge=0)
-    # The role the application's pool works as (see ikenei.database): by
+    # The role the application's pool works as (see ikenei.db.database): by
     # default ikenei_app, which row-level security binds. With "none" the pool
     # works as DB_USER itself, the tables' owner: maintenance and tests only.
     db_app_role: str | None = "ikenei_app"
@@ -117,7 +117,7 @@ class Settings(BaseSettings):
     # <key_id>:<base64 of 32 bytes>; the old keys a comma list of those.
     pii_encryption_key: SecretStr | None = None
     pii_encryption_old_keys: SecretStr | None = None
-    # The secret of ikenei.repositories.privacy.subject_reference (see ikenei.gdpr):
+    # The secret of ikenei.repositories.privacy.subject_reference (see ikenei.privacy.gdpr):
     # it must stay the same for the life of the database, or an erased person
     # can no longer be recognised. At least 16 characters.
     subject_reference_salt: SecretStr | None = None

@@ -5,7 +5,7 @@ Every policy of ``retention_policies`` is applied by its own query
 (``sql/queries/retention.sql``), all in one transaction on one connection as
 the DSN's role (the tables' owner): either every policy is applied and the run
 is recorded in ``data_processing_log``, or nothing changes. The transaction
-sets ``ikenei.retention = 'on'`` for itself alone, the one sanctioned way past
+sets ``ikenei.privacy.retention = 'on'`` for itself alone, the one sanctioned way past
 the append-only guard of the logs, and names its actor ``retention`` for the
 audit trail (the expired invitations it deletes are audited).
 
@@ -20,11 +20,11 @@ import asyncio
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ikenei.connections import owner_connection
+from ikenei.config.settings import RETENTION_KINDS, load_settings, parse_retention_overrides
+from ikenei.db.connections import owner_connection
+from ikenei.db.queries import Q, Query
 from ikenei.errors import ConfigError, DatabaseError
-from ikenei.queries import Q, Query
 from ikenei.repositories.privacy import PrivacyRepository
-from ikenei.settings import RETENTION_KINDS, load_settings, parse_retention_overrides
 
 __all__ = ["ACTOR", "run", "run_async"]
 

@@ -38,7 +38,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from ikenei.errors import ConfigError, DecryptionFailed
 
 if TYPE_CHECKING:
-    from ikenei.settings import Settings
+    from ikenei.config.settings import Settings
 
 __all__ = [
     "DEV_KEY_FILE",

@@ -57,8 +57,8 @@ from yoyo import get_backend, read_migrations
 from yoyo.backends import DatabaseBackend
 from yoyo.migrations import Migration, MigrationList
 
+from ikenei.config.paths import MIGRATIONS_DIR, SQL_DIR
 from ikenei.errors import ConfigError, ConnectionFailed, MigrationError, NotMigrated
-from ikenei.paths import MIGRATIONS_DIR, SQL_DIR
 
 __all__ = [
     "LOCK_TIMEOUT",

@@ -14,8 +14,8 @@ from contextlib import asynccontextmanager
 
 import asyncpg
 
+from ikenei.db.queries import Executor
 from ikenei.errors import ConnectionFailed, NotMigrated
-from ikenei.queries import Executor
 
 
 async def init_connection(conn: asyncpg.Connection) -> None:

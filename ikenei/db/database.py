@@ -19,12 +19,11 @@ from uuid import UUID
 
 import asyncpg
 
-from ikenei.connections import init_connection
-from ikenei.crypto import Cipher, cipher_from_settings
+from ikenei.config.settings import Settings, load_settings
+from ikenei.db.connections import init_connection
+from ikenei.db.queries import Executor, Q, Query
 from ikenei.errors import ConfigError, ConnectionFailed, NotMigrated
-from ikenei.keys import check_keys
-from ikenei.passwords import DEFAULT_COST
-from ikenei.queries import Executor, Q, Query
+from ikenei.privacy.keys import check_keys
 from ikenei.repositories.analytics import AnalyticsRepository
 from ikenei.repositories.competencies import CompetenciesRepository
 from ikenei.repositories.feedback import FeedbackRepository, token_digest
@@ -33,7 +32,8 @@ from ikenei.repositories.organizations import OrganizationsRepository
 from ikenei.repositories.privacy import PrivacyRepository
 from ikenei.repositories.roles import RolesRepository
 from ikenei.repositories.users import UsersRepository
-from ikenei.settings import Settings, load_settings
+from ikenei.security.encryption import Cipher, cipher_from_settings
+from ikenei.security.passwords import DEFAULT_COST
 
 
 class Repositories:
@@ -112,7 +112,7 @@ class Database(Repositories):
         ``ConfigError`` (before connecting) when no encryption key is
         configured for a server other than the embedded one; ``WrongKey`` or
         ``ConfigError`` when the configured keys do not fit the stored data
-        (see ``ikenei.keys.check_keys``).
+        (see ``ikenei.privacy.keys.check_keys``).
         """
         settings = settings or load_settings()
         app_role = settings.db_app_role if isinstance(role, _FromSettings) else role

@@ -54,14 +54,14 @@ from pathlib import Path
 from typing import IO, Any
 from uuid import UUID
 
-from ikenei.connections import owner_connection
-from ikenei.crypto import Cipher, dev_key
+from ikenei.config.settings import Settings
+from ikenei.db.connections import owner_connection
+from ikenei.db.queries import Executor, Q
 from ikenei.errors import ConfigError, InvalidData, NotFound
-from ikenei.keys import ENCRYPTED_COLUMNS, check_keys
-from ikenei.queries import Executor, Q
+from ikenei.privacy.keys import ENCRYPTED_COLUMNS, check_keys
 from ikenei.repositories.feedback import FeedbackRepository
 from ikenei.repositories.privacy import PrivacyRepository, subject_reference
-from ikenei.settings import Settings
+from ikenei.security.encryption import Cipher, dev_key
 
 __all__ = [
     "ACTOR",

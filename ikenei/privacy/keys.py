@@ -26,11 +26,11 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from ikenei.connections import owner_connection
-from ikenei.crypto import Cipher
+from ikenei.config.settings import Settings
+from ikenei.db.connections import owner_connection
+from ikenei.db.queries import Executor, Q, Query
 from ikenei.errors import ConfigError, DecryptionFailed, WrongKey
-from ikenei.queries import Executor, Q, Query
-from ikenei.settings import Settings
+from ikenei.security.encryption import Cipher
 
 __all__ = [
     "ENCRYPTED_COLUMNS",

@@ -5,7 +5,7 @@ generated functions cost about 1.5x a bare asyncpg call per lookup, so the
 repositories do not call them: each loaded query becomes a ``Query`` holding the
 SQL asyncpg takes and the order of its arguments, and an ``Executor`` hands it
 straight to asyncpg with positional arguments in the declared order. Rows
-become records through ``ikenei.records``. ``make bench`` measures the result
+become records through ``ikenei.db.records``. ``make bench`` measures the result
 against raw asyncpg.
 """
 
@@ -22,9 +22,9 @@ from typing import Any, TypeVar
 import aiosql
 import asyncpg
 
-from ikenei import records
+from ikenei.config.paths import QUERIES_DIR
+from ikenei.db import records
 from ikenei.errors import Conflict, DatabaseError, InvalidData, NotFound, translate
-from ikenei.paths import QUERIES_DIR
 
 T = TypeVar("T")
 

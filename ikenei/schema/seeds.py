@@ -16,9 +16,9 @@ from typing import Any, Literal
 
 import psycopg
 
+from ikenei.config.paths import MIGRATIONS_DIR, SEEDS_DIR
 from ikenei.errors import DatabaseError
-from ikenei.migrations import _connect, _display_path, _pg_error, require_migrated
-from ikenei.paths import MIGRATIONS_DIR, SEEDS_DIR
+from ikenei.schema.migrations import _connect, _display_path, _pg_error, require_migrated
 
 __all__ = ["run", "seed_files"]
 

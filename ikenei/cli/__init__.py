@@ -25,7 +25,7 @@ from ikenei.errors import ConfigError, ConnectionFailed, DatabaseError, IkeneiEr
 if TYPE_CHECKING:
     import psycopg
 
-    from ikenei.settings import Settings
+    from ikenei.config.settings import Settings
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -139,7 +139,7 @@ def _psql(args: argparse.Namespace, context: dict[str, Any]) -> int:
 def _migrate(args: argparse.Namespace, context: dict[str, Any]) -> int:
     settings = _settings(context)
     ensure_database(settings, out=print)
-    migrations = _module("ikenei.migrations", "migrate")
+    migrations = _module("ikenei.schema.migrations", "migrate")
     migrations.apply(settings.dsn(), out=print)
     return EXIT_OK
 
@@ -147,7 +147,7 @@ def _migrate(args: argparse.Namespace, context: dict[str, Any]) -> int:
 def _rollback(args: argparse.Namespace, context: dict[str, Any]) -> int:
     settings = _settings(context)
     check_connection(settings)
-    migrations = _module("ikenei.migrations", "rollback")
+    migrations = _module("ikenei.schema.migrations", "rollback")
     migrations.rollback(settings.dsn(), steps=args.steps, all=args.all, out=print)
     return EXIT_OK
 
@@ -155,7 +155,7 @@ def _rollback(args: argparse.Namespace, context: dict[str, Any]) -> int:
 def _migrations_status(args: argparse.Namespace, context: dict[str, Any]) -> int:
     settings = _settings(context)
     check_connection(settings)
-    migrations = _module("ikenei.migrations", "migrations status")
+    migrations = _module("ikenei.schema.migrations", "migrations status")
     migrations.status(settings.dsn(), out=print)
     return EXIT_OK
 
@@ -163,7 +163,7 @@ def _migrations_status(args: argparse.Namespace, context: dict[str, Any]) -> int
 def _migrations_unlock(args: argparse.Namespace, context: dict[str, Any]) -> int:
     settings = _settings(context)
     check_connection(settings)
-    migrations = _module("ikenei.migrations", "migrations unlock")
+    migrations = _module("ikenei.schema.migrations", "migrations unlock")
     migrations.unlock(settings.dsn(), out=print)
     return EXIT_OK
 
@@ -174,16 +174,16 @@ def _seed(args: argparse.Namespace, context: dict[str, Any]) -> int:
     if args.kind == "dev":
         # Before anything is seeded: without a key the sample comments and
         # notes could not be encrypted afterwards.
-        from ikenei.crypto import cipher_from_settings
+        from ikenei.security.encryption import cipher_from_settings
 
         cipher = cipher_from_settings(settings)
     check_connection(settings)
-    seeds = _module("ikenei.seeds", "seed")
+    seeds = _module("ikenei.schema.seeds", "seed")
     seeds.run(settings.dsn(), args.kind, out=print)
     if cipher is not None:
         # The SQL seeds write their sample comments and notes as text (SQL has
         # no key); encrypt them now, as `ikenei keys rotate` would.
-        from ikenei import keys
+        from ikenei.privacy import keys
 
         rotation = asyncio.run(keys.rotate(settings, cipher, out=print))
         if rotation.failed:
@@ -193,8 +193,8 @@ def _seed(args: argparse.Namespace, context: dict[str, Any]) -> int:
 
 def _keys_rotate(args: argparse.Namespace, context: dict[str, Any]) -> int:
     settings = _settings(context)
-    from ikenei import keys
-    from ikenei.crypto import cipher_from_settings
+    from ikenei.privacy import keys
+    from ikenei.security.encryption import cipher_from_settings
 
     cipher = cipher_from_settings(settings)
     rotation = asyncio.run(keys.rotate(settings, cipher, batch_size=args.batch_size, out=print))
@@ -203,8 +203,8 @@ def _keys_rotate(args: argparse.Namespace, context: dict[str, Any]) -> int:
 
 def _keys_status(args: argparse.Namespace, context: dict[str, Any]) -> int:
     settings = _settings(context)
-    from ikenei import keys
-    from ikenei.crypto import cipher_from_settings
+    from ikenei.privacy import keys
+    from ikenei.security.encryption import cipher_from_settings
 
     cipher = cipher_from_settings(settings)
     state = asyncio.run(keys.status(settings, cipher))
@@ -229,15 +229,15 @@ def _keys_status(args: argparse.Namespace, context: dict[str, Any]) -> int:
 def _retention_run(args: argparse.Namespace, context: dict[str, Any]) -> int:
     settings = _settings(context)
     check_connection(settings)
-    retention = _module("ikenei.retention", "retention run")
+    retention = _module("ikenei.privacy.retention", "retention run")
     retention.run(settings.dsn(), out=print, overrides=settings.retention_overrides)
     return EXIT_OK
 
 
 def _gdpr_export(args: argparse.Namespace, context: dict[str, Any]) -> int:
     settings = _settings(context)
-    gdpr = _module("ikenei.gdpr", "gdpr export")
-    from ikenei.crypto import cipher_from_settings
+    gdpr = _module("ikenei.privacy.gdpr", "gdpr export")
+    from ikenei.security.encryption import cipher_from_settings
 
     # Comments and notes appear decrypted: without the key there is no export.
     cipher = cipher_from_settings(settings)
@@ -249,7 +249,7 @@ def _gdpr_export(args: argparse.Namespace, context: dict[str, Any]) -> int:
 
 def _gdpr_erase(args: argparse.Namespace, context: dict[str, Any]) -> int:
     settings = _settings(context)
-    gdpr = _module("ikenei.gdpr", "gdpr erase")
+    gdpr = _module("ikenei.privacy.gdpr", "gdpr erase")
     salt = gdpr.reference_salt(settings)
     if not args.yes:
         if not sys.stdin.isatty():
@@ -277,7 +277,7 @@ def _gdpr_erase(args: argparse.Namespace, context: dict[str, Any]) -> int:
 def _verify(args: argparse.Namespace, context: dict[str, Any]) -> int:
     settings = _settings(context)
     check_connection(settings)
-    verify = _module("ikenei.verify", "verify")
+    verify = _module("ikenei.schema.verify", "verify")
     return EXIT_OK if verify.run(settings.dsn(), out=print) else EXIT_FAILED
 
 
@@ -288,7 +288,7 @@ def ensure_database(settings: Settings, out: Callable[[str], Any] = print) -> bo
     """Create the configured database if it is missing; True if it was created."""
     import psycopg
 
-    from ikenei import migrations
+    from ikenei.schema import migrations
 
     name = settings.database
     try:
@@ -407,7 +407,7 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _settings(context: dict[str, Any]) -> Settings:
-    from ikenei.settings import load_settings
+    from ikenei.config.settings import load_settings
 
     settings = load_settings()
     context["settings"] = settings

@@ -1,0 +1,1 @@
+"""The database core: the pool and its scopes, query loading and execution, records, connections."""

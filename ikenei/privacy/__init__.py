@@ -1,0 +1,1 @@
+"""Personal data over its life: key rotation, GDPR export and erasure, retention."""

@@ -1,0 +1,1 @@
+"""The schema's life: migrations, seeds, verification and database administration helpers."""
