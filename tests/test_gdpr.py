@@ -37,10 +37,11 @@ from feedback_fixtures import (
 from pii_support import TQ as CRYPTO
 from pii_support import StoredComment, cipher
 
-from ikenei import Database, gdpr
+from ikenei import Database
 from ikenei.cli import main
 from ikenei.db.queries import Executor, Q, load
 from ikenei.errors import Conflict, DatabaseError, InvalidData, NotFound
+from ikenei.privacy import gdpr
 from ikenei.repositories.competencies import LevelSpec
 from ikenei.repositories.feedback import Answer
 from ikenei.repositories.organizations import Organization

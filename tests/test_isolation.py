@@ -51,7 +51,7 @@ from isolation_support import (
 )
 from pii_support import TEST_PII_KEY, cipher, make_key
 
-from ikenei import Database, keys
+from ikenei import Database
 from ikenei.config.settings import Settings, load_settings
 from ikenei.db.database import Repositories
 from ikenei.db.queries import Executor, Q
@@ -64,6 +64,7 @@ from ikenei.errors import (
     InvalidData,
     NotFound,
 )
+from ikenei.privacy import keys
 from ikenei.repositories.analytics import Event
 from ikenei.repositories.competencies import LevelSpec
 from ikenei.repositories.feedback import Answer

@@ -21,10 +21,12 @@ import pytest
 from feedback_fixtures import give_feedback, make_member, make_org, make_setup
 from pii_support import TQ, StoredComment, StoredNote, cipher, make_key, tables_holding
 
-from ikenei import Database, keys, seeds
+from ikenei import Database
 from ikenei.config.settings import Settings, load_settings
 from ikenei.db.queries import Executor
 from ikenei.errors import ConfigError, WrongKey
+from ikenei.privacy import keys
+from ikenei.schema import seeds
 
 K1 = make_key("k1")
 K2 = make_key("k2")

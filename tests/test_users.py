@@ -18,10 +18,11 @@ from foundation_support import (
     users,
 )
 
-from ikenei import Database, passwords
+from ikenei import Database
 from ikenei.config.settings import load_settings
 from ikenei.errors import AlreadyExists, InvalidData, NotFound
 from ikenei.repositories.users import User
+from ikenei.security import passwords
 
 PASSWORD = "correct horse battery staple"
 
