@@ -539,6 +539,3 @@ def _split_psql(words: list[str]) -> tuple[list[str], list[str]]:
             break
     return words, []
 
-
-if __name__ == "__main__":
-    sys.exit(main())
