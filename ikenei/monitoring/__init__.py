@@ -1,0 +1,14 @@
+"""Performance monitoring: history of the statistics views, kept in the ``monitoring`` schema.
+
+- ``server``: a monitoring session on one connection, and what the server offers
+  (pg_stat_statements, its version), with the one line that says what is
+  missing and how to enable it;
+- ``snapshots``: ``take`` copies the cumulative statistics into the
+  ``monitoring`` schema (per-statement deltas, never a reset of
+  pg_stat_statements), ``prune`` forgets old ones;
+- ``workload``: the named queries of ``sql/queries`` and the statements of a
+  ``--sql`` file, parsed by PostgreSQL's own parser (pglast);
+- ``periods``: ``30d``, ``24h``, ``15m`` as periods.
+
+Everything reads; nothing here changes the application's schema or data.
+"""
