@@ -24,6 +24,9 @@ _KINDS = ("_key", "_check", "_fkey", "_excl", "_pkey")
 SQLSTATE_CONFLICT = "IK409"
 SQLSTATE_NOT_FOUND = "IK404"
 SQLSTATE_INVALID = "IK422"
+# Refused because the transaction acts for someone else than the rule allows
+# (an invitation answered by another person than its rater).
+SQLSTATE_OUT_OF_SCOPE = "IK403"
 
 
 class IkeneiError(Exception):
@@ -111,7 +114,8 @@ class DatabaseError(IkeneiError):
 
 class OutOfScope(DatabaseError):
     """A write refused by row-level security: the row is not of the organization
-    (or person) the transaction works for."""
+    (or person) the transaction works for; or an act reserved to one person
+    (answering an invitation: its rater) tried by another."""
 
 
 def _field_of(constraint: str | None, table: str | None) -> str:
@@ -172,6 +176,8 @@ def translate(exc: BaseException) -> IkeneiError:
         return Conflict(message, detail)
     if sqlstate == SQLSTATE_NOT_FOUND:
         return NotFound(_entity_of(table), detail or message)
+    if sqlstate == SQLSTATE_OUT_OF_SCOPE:
+        return OutOfScope(message)
     if sqlstate == SQLSTATE_INVALID:
         return InvalidData(getattr(exc, "column_name", None) or "value", message)
     if isinstance(

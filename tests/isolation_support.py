@@ -25,7 +25,7 @@ from foundation_support import FAST_COST, insert_system_role
 from foundation_support import executor as owner_executor
 
 from ikenei import Database
-from ikenei.db.queries import load
+from ikenei.db.queries import Executor, load
 from ikenei.repositories.analytics import Report, Widget
 from ikenei.repositories.competencies import (
     Competency,
@@ -287,3 +287,40 @@ async def build_organization(db: Database, label: str) -> OrgData:
         overdue_invitation=overdue, event_id=event_id, queued_report=queued_report,
         running_report=running_report, widget=widget, subject_reference=reference,
     )
+
+
+# -- what changed: every table as the owner sees it -------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    table_name: str
+    row_count: int
+    digest: str
+
+
+class Rollback(Exception):
+    """Raised to end a transaction without committing it, carrying what it found."""
+
+    def __init__(self, value: Any = None) -> None:
+        super().__init__("rolled back")
+        self.value = value
+
+
+async def snapshot(db: Database) -> dict[str, Snapshot]:
+    """Every table's row count and digest, as ``db``'s role sees it (the owner: every row)."""
+    try:
+        async with Executor(db._pool).transaction() as x:
+            # Made and dropped with the transaction: nothing stays in the session.
+            await x.execute(TQ.create_table_digest_function)
+            raise Rollback(await x.all(TQ.table_snapshot, Snapshot))
+    except Rollback as done:
+        return {s.table_name: s for s in done.value}
+
+
+def changed_tables(before: dict[str, Snapshot], after: dict[str, Snapshot]) -> list[str]:
+    return [
+        f"{name}: {before[name].row_count} -> {after[name].row_count} rows"
+        for name in before
+        if before[name] != after[name]
+    ]

@@ -372,7 +372,12 @@ async def test_invite_members_and_an_external_rater(db: Database) -> None:
     assert stored == hashlib.sha256(token.encode()).digest()
     assert await executor(db).value(TQ.invitation_row_mentions, ext.id, token) is False
 
-    assert await fb.get_invitation_by_token(token) == ext
+    opened = await fb.get_invitation_by_token(token)
+    assert (opened.id, opened.cycle_id, opened.form_id, opened.form_title, opened.target_name) == (
+        ext.id, s.cycle.id, s.form.id, s.form.title, "Tess Target")
+    assert (opened.relationship, opened.status, opened.token_expires_at) == ("external", "pending",
+                                                                           ext.token_expires_at)
+    assert [q.id for q in await fb.list_questions_by_token(token)] == [q.id for q in s.questions]
     with pytest.raises(NotFound):
         await fb.get_invitation_by_token(token[:-1] + ("A" if token[-1] != "A" else "B"))
 

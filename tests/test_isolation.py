@@ -45,9 +45,12 @@ from isolation_support import (
     RESOURCE_TYPE,
     TQ,
     Marks,
+    Rollback,
     World,
     build_world,
+    changed_tables,
     marks_of,
+    snapshot,
 )
 from pii_support import TEST_PII_KEY, cipher, make_key
 
@@ -94,7 +97,11 @@ SECURITY_DEFINER_FUNCTIONS = {
     "audit_row_change",  # writes audit_log, which ikenei_app may not
     "current_person_id",  # finds the person of a scope; the users policies call it
     "ensure_shared_or_same_organization",  # must see another organization's row to refuse it
-    "organization_of_access_token",  # the organization of an external rater's token
+    "decline_feedback",  # declines for the invited rater, who may not see the row otherwise
+    "feedback_invitation_of_token",  # what an external rater's token opens, in a scope of no organization
+    "feedback_questions_of_token",  # the questions of that invitation's form
+    "invitation_for_its_rater",  # finds an invitation for whoever may answer it (not executable by the app)
+    "submit_feedback",  # writes the answers, which the application may not write itself
 }
 
 
@@ -138,40 +145,6 @@ async def env(world_dsn: str) -> AsyncIterator[Env]:
             await app.close()
     finally:
         await owner.close()
-
-
-@dataclass(frozen=True, slots=True)
-class Snapshot:
-    table_name: str
-    row_count: int
-    digest: str
-
-
-class _Rollback(Exception):
-    """Raised to end a transaction without committing it, carrying what it found."""
-
-    def __init__(self, value: Any = None) -> None:
-        super().__init__("rolled back")
-        self.value = value
-
-
-async def snapshot(db: Database) -> dict[str, Snapshot]:
-    """Every table's row count and digest, as ``db``'s role sees it (the owner: every row)."""
-    try:
-        async with Executor(db._pool).transaction() as x:
-            # Made and dropped with the transaction: nothing stays in the session.
-            await x.execute(TQ.create_table_digest_function)
-            raise _Rollback(await x.all(TQ.table_snapshot, Snapshot))
-    except _Rollback as done:
-        return {s.table_name: s for s in done.value}
-
-
-def changed_tables(before: dict[str, Snapshot], after: dict[str, Snapshot]) -> list[str]:
-    return [
-        f"{name}: {before[name].row_count} -> {after[name].row_count} rows"
-        for name in before
-        if before[name] != after[name]
-    ]
 
 
 # -- the cases: every repository method, called with B's ids -------------------
@@ -395,6 +368,8 @@ CASES: list[Case] = [
          NOT_FOUND),
     Case("feedback.get_invitation_by_token",
          lambda r, w: r.feedback.get_invitation_by_token(w.b.access_token), NOT_FOUND),
+    Case("feedback.list_questions_by_token",
+         lambda r, w: r.feedback.list_questions_by_token(w.b.access_token), NOT_FOUND),
     Case("feedback.mark_invitation_sent",
          lambda r, w: r.feedback.mark_invitation_sent(w.b.open_invitation.id), NOT_FOUND),
     Case("feedback.start_invitation", lambda r, w: r.feedback.start_invitation(w.b.open_invitation.id),
@@ -628,8 +603,8 @@ async def test_as_the_owner_the_same_call_reaches_b(env: Env, case: Case) -> Non
     error: IkeneiError | None = None
     try:
         async with env.owner.organization(env.world.a.org.id) as repositories:
-            raise _Rollback(await case.call(repositories, env.world))
-    except _Rollback as done:
+            raise Rollback(await case.call(repositories, env.world))
+    except Rollback as done:
         result = done.value
     except IkeneiError as exc:
         error = exc
@@ -690,8 +665,8 @@ async def probe(
             if scope is not None:
                 await x.value(Q.set_scope, scope, None, None, None)
             await x.execute(TQ.create_probe_function)
-            raise _Rollback(await x.all(TQ.probe_tables, Probe, other_than, SHARED_ROW_TABLES, write))
-    except _Rollback as done:
+            raise Rollback(await x.all(TQ.probe_tables, Probe, other_than, SHARED_ROW_TABLES, write))
+    except Rollback as done:
         return done.value
 
 

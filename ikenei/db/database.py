@@ -247,11 +247,16 @@ class Database(Repositories):
 
     @asynccontextmanager
     async def external_rater(self, token: str, *, actor: str | None = None) -> AsyncIterator[Repositories]:
-        """One transaction working for the organization of the feedback
-        invitation this access token opens: an external rater has no account.
+        """One transaction working for the holder of an external rater's access
+        token, and for no organization: row-level security shows it no row.
 
-        With an unknown token it works for no organization, so
-        ``feedback.get_invitation_by_token(token)`` raises ``NotFound`` as usual.
+        It reaches only its own open invitation, through
+        ``feedback.get_invitation_by_token(token)``,
+        ``feedback.list_questions_by_token(token)``,
+        ``feedback.submit(invitation.id, answers, token=token)`` and
+        ``feedback.decline_invitation(invitation.id, token=token)``; a used,
+        declined or expired invitation's token reaches nothing (``Conflict``),
+        an unknown one ``NotFound``.
         """
         digest = token_digest(token)
         async with self._scope(Q.set_access_token_scope, digest, actor) as repositories:

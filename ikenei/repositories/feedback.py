@@ -109,6 +109,21 @@ class Invitation:
 
 
 @dataclass(frozen=True, slots=True)
+class RaterInvitation:
+    """What an external rater's token shows of its open invitation, and nothing more."""
+
+    id: UUID
+    cycle_id: UUID
+    form_id: UUID
+    form_title: str
+    is_anonymous: bool
+    target_name: str  # the person to give feedback on
+    relationship: str
+    status: str  # pending or started: a closed invitation shows nothing
+    token_expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class NewInvitation:
     """A created invitation and, for an external rater, the access token: shown once, never stored."""
 
@@ -470,20 +485,24 @@ class FeedbackRepository:
             missing=("feedback invitation", invitation_id),
         )
 
-    async def get_invitation_by_token(self, token: str) -> Invitation:
-        """The invitation of an external rater's access token.
+    async def get_invitation_by_token(self, token: str) -> RaterInvitation:
+        """What an external rater's access token opens: its open invitation, the
+        form's title and the name of the person rated.
 
-        ``NotFound`` for an unknown token, ``Conflict`` (current ``expired``)
-        for an expired one.
+        Works in ``db.external_rater(token)`` (and for the tables' owner).
+        ``NotFound`` for an unknown token, or a token of another scope;
+        ``Conflict`` naming ``completed``, ``declined`` or ``expired`` (or the
+        cycle's state when it is not active): a closed invitation shows nothing.
         """
-        digest = token_digest(token)
-        invitation = await self._x.one(Q.get_feedback_invitation_by_token, Invitation, digest)
-        if invitation is None:
-            expired_at = await self._x.value(Q.get_feedback_token_expiry, digest)
-            if expired_at is None:
-                raise NotFound("feedback invitation", "for this access token")
-            raise Conflict(f"the access token expired at {expired_at.isoformat()}", "expired")
-        return invitation
+        return await self._x.one_found(
+            Q.get_feedback_invitation_by_token, RaterInvitation, token_digest(token),
+            missing=("feedback invitation", "for this access token"),
+        )
+
+    async def list_questions_by_token(self, token: str) -> list[Question]:
+        """The questions of the form an external rater's open invitation asks, in
+        their order; refused like ``get_invitation_by_token``."""
+        return await self._x.all(Q.list_feedback_questions_by_token, Question, token_digest(token))
 
     async def mark_invitation_sent(self, invitation_id: UUID) -> Invitation:
         """Notes when the invitation was first sent (an open invitation of an active cycle)."""
@@ -493,9 +512,19 @@ class FeedbackRepository:
         """pending → started (again harmless) while the cycle is active and any token valid."""
         return await self._change_invitation(Q.start_feedback_invitation, invitation_id, "started")
 
-    async def decline_invitation(self, invitation_id: UUID) -> Invitation:
-        """pending or started → declined."""
-        return await self._change_invitation(Q.decline_feedback_invitation, invitation_id, "declined")
+    async def decline_invitation(self, invitation_id: UUID, token: str | None = None) -> Invitation:
+        """pending or started → declined, by the invited rater only: a member in
+        ``db.organization(org, user_id=rater)``, an external rater in
+        ``db.external_rater(token)`` with the same ``token``.
+
+        ``OutOfScope`` when the transaction acts for someone else, ``NotFound``
+        for another organization's invitation, ``Conflict`` naming its status
+        (or ``expired``), ``InvalidData`` (``access_token``) for a wrong token.
+        """
+        digest = token_digest(token) if token is not None else None
+        invitation = await self._x.one(Q.decline_feedback_invitation, Invitation, invitation_id, digest)
+        assert invitation is not None  # decline_feedback raises instead of returning nothing
+        return invitation
 
     async def record_reminder(self, invitation_id: UUID) -> Invitation:
         """Counts a reminder sent now for an open invitation of an active cycle."""
@@ -562,6 +591,12 @@ class FeedbackRepository:
 
     async def submit(self, invitation_id: UUID, answers: list[Answer], token: str | None = None) -> UUID:
         """Stores a rater's answers whole, or nothing; the submission's id.
+
+        Only the invited rater submits: a member in ``db.organization(org,
+        user_id=rater)``, an external rater in ``db.external_rater(token)``
+        with the same ``token``; anyone else gets ``OutOfScope`` (``NotFound``
+        for another organization's invitation). An answer arriving after the
+        cycle's close is refused, also when it raced the close.
 
         Refusals: ``NotFound`` (no such invitation); ``InvalidData`` naming
         ``access_token`` (wrong token), ``rating`` (off the question's scale),

@@ -3,10 +3,12 @@
 --
 -- Status changes are guarded here (`WHERE status = ...`), so of two racing
 -- callers exactly one changes the row; the triggers of the schema refuse any
--- move these queries do not make. Results never leave the database for a
--- rater group smaller than the form's anonymity_threshold: such a group is
--- folded into "others", and "others" is dropped when it is still too small.
--- No result query returns an invitation or rater id.
+-- move these queries do not make. Submitting, declining, what an external
+-- rater's token opens, and results are functions of the schema that check
+-- who asks. Results never leave the database for a rater group smaller than
+-- the form's anonymity_threshold: such a group is folded into "others", and
+-- "others" is dropped when it is still too small. No result query returns an
+-- invitation or rater id.
 
 -- Forms ---------------------------------------------------------------------
 
@@ -216,16 +218,15 @@ SELECT id, organization_id, cycle_id, target_user_id, rater_user_id, rater_email
  WHERE id = :invitation_id;
 
 -- name: get_feedback_invitation_by_token(access_token_hash)^
--- The invitation whose unexpired access token has this SHA-256 digest, or nothing.
-SELECT id, organization_id, cycle_id, target_user_id, rater_user_id, rater_email, rater_name,
-       relationship, status, token_expires_at, reminder_count, last_reminded_at, sent_at,
-       started_at, completed_at, declined_at, created_at, updated_at
-  FROM feedback_invitations
- WHERE access_token_hash = :access_token_hash AND token_expires_at > now();
+-- What the holder of an access token may see of its open invitation: form, person rated, relationship, status, expiry (refused with IK404/IK409 otherwise).
+SELECT id, cycle_id, form_id, form_title, is_anonymous, target_name, relationship, status, token_expires_at
+  FROM feedback_invitation_of_token(:access_token_hash::bytea);
 
--- name: get_feedback_token_expiry(access_token_hash)$
--- When the access token with this digest expires(d), or nothing if no invitation has it.
-SELECT token_expires_at FROM feedback_invitations WHERE access_token_hash = :access_token_hash;
+-- name: list_feedback_questions_by_token(access_token_hash)
+-- The questions of the form of the open invitation an access token opens, in their order.
+SELECT id, organization_id, form_id, position, question_text, question_type, competency_id,
+       scale_min, scale_max, is_required, created_at, updated_at
+  FROM feedback_questions_of_token(:access_token_hash::bytea);
 
 -- name: get_feedback_invitation_state(invitation_id)^
 -- An invitation's status, its cycle's status and whether its token expired: why a guarded change did not happen.
@@ -260,14 +261,12 @@ RETURNING i.id, i.organization_id, i.cycle_id, i.target_user_id, i.rater_user_id
           i.last_reminded_at, i.sent_at, i.started_at, i.completed_at, i.declined_at,
           i.created_at, i.updated_at;
 
--- name: decline_feedback_invitation(invitation_id)^
--- Marks a pending or started invitation declined; nothing if absent or not open.
-UPDATE feedback_invitations
-   SET status = 'declined', declined_at = now()
- WHERE id = :invitation_id AND status IN ('pending', 'started')
-RETURNING id, organization_id, cycle_id, target_user_id, rater_user_id, rater_email, rater_name,
-          relationship, status, token_expires_at, reminder_count, last_reminded_at, sent_at,
-          started_at, completed_at, declined_at, created_at, updated_at;
+-- name: decline_feedback_invitation(invitation_id, access_token_hash)^
+-- Declines an open invitation for its rater (the acting person, or the scope's token); refused with IK404/IK403/IK409.
+SELECT id, organization_id, cycle_id, target_user_id, rater_user_id, rater_email, rater_name,
+       relationship, status, token_expires_at, reminder_count, last_reminded_at, sent_at,
+       started_at, completed_at, declined_at, created_at, updated_at
+  FROM decline_feedback(:invitation_id::uuid, :access_token_hash::bytea);
 
 -- name: record_feedback_reminder(invitation_id)^
 -- Counts a reminder sent for an open invitation of an active cycle; nothing otherwise.

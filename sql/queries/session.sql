@@ -12,9 +12,11 @@ SELECT set_config('ikenei.organization_id', coalesce(:organization_id::uuid::tex
        set_config('ikenei.actor', coalesce(:actor::text, ''), true);
 
 -- name: set_access_token_scope(access_token_hash, actor)$
--- Makes the organization of the feedback invitation that this access-token digest opens the current transaction's (none when no invitation has it) and sets the actor.
-SELECT set_config('ikenei.organization_id',
-                  coalesce(organization_of_access_token(:access_token_hash::bytea)::text, ''), true),
+-- Makes the current transaction an external rater's: no organization and no person (row-level security shows no row), the hex digest of the access token (which the feedback functions for raters check) and the actor.
+SELECT set_config('ikenei.organization_id', '', true),
+       set_config('ikenei.user_id', '', true),
+       set_config('ikenei.user_email', '', true),
+       set_config('ikenei.access_token_hash', encode(:access_token_hash::bytea, 'hex'), true),
        set_config('ikenei.actor', coalesce(:actor::text, ''), true);
 
 -- name: row_security_applies()$
