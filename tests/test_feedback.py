@@ -211,18 +211,18 @@ async def test_questions_are_frozen_while_an_active_or_closed_cycle_uses_the_for
 
 
 async def test_anonymity_settings_are_frozen_while_a_cycle_uses_the_form(db: Database) -> None:
-    s = await make_setup(db, anonymous=True, threshold=3, activate=False)
+    s = await make_setup(db, anonymous=True, threshold=4, activate=False)
     fb = db.feedback
-    # Still a draft: anything goes.
-    form = await fb.update_form(dataclasses.replace(s.form, anonymity_threshold=2))
-    form = await fb.update_form(dataclasses.replace(form, anonymity_threshold=3))
+    # Still a draft: anything goes (above an anonymous form's floor of 3).
+    form = await fb.update_form(dataclasses.replace(s.form, anonymity_threshold=3))
+    form = await fb.update_form(dataclasses.replace(form, anonymity_threshold=4))
     await fb.activate_cycle(s.cycle.id)
-    for weaker in ({"is_anonymous": False}, {"anonymity_threshold": 2}):
+    for weaker in ({"is_anonymous": False}, {"anonymity_threshold": 3}):
         with pytest.raises(Conflict) as refused:
             await fb.update_form(dataclasses.replace(form, **weaker))
         assert refused.value.current == "active"
-    stricter = await fb.update_form(dataclasses.replace(form, anonymity_threshold=4, title="Renamed"))
-    assert (stricter.anonymity_threshold, stricter.title, stricter.is_anonymous) == (4, "Renamed", True)
+    stricter = await fb.update_form(dataclasses.replace(form, anonymity_threshold=5, title="Renamed"))
+    assert (stricter.anonymity_threshold, stricter.title, stricter.is_anonymous) == (5, "Renamed", True)
 
 
 # Cycles -----------------------------------------------------------------------
@@ -896,6 +896,7 @@ async def test_comments_respect_the_threshold(db: Database) -> None:
 async def test_anonymous_results_never_name_a_rater(db: Database) -> None:
     s = await _rated(db, {"self": [(4, 4, 4)], "peer": [(3, 3, 3), (4, 4, 4), (5, 5, 5)],
                           "direct_report": [(2, 2, 2)] * 3}, anonymous=True)
+    await db.feedback.close_cycle(s.cycle.id)  # an anonymous form's results wait for the close
     invitations = await db.feedback.list_cycle_invitations(s.cycle.id)
     identities = {i.id for i in invitations} | {i.rater_user_id for i in invitations} - {s.target.id}
     results = [

@@ -112,7 +112,7 @@ async def form_setup(
     fb = db.feedback
     form = await fb.create_form(
         org.id, title="Named review" if not anonymous else "Anonymous 360", form_type="360",
-        is_anonymous=anonymous, anonymity_threshold=2,
+        is_anonymous=anonymous, anonymity_threshold=3 if anonymous else 2,
     )
     questions = [
         await fb.add_question(form.id, question_text="Explains clearly", competency_id=communication),
@@ -149,6 +149,7 @@ async def build_world(db: Database) -> World:
     anonymous_raters = sorted({u.id for u in await db.users.list(limit=1000)} - before)
     assert len(anonymous_raters) == 3
     await give_feedback(db, anon, "self", (3, 3, 3), "my own view of myself")
+    await db.feedback.close_cycle(anon.cycle.id)  # an anonymous form's results wait for the close
     named = await form_setup(db, org, person, communication, delivery, anonymous=False)
     invitation = await invite_member(db, named, "manager", rhea)
     await db.feedback.submit(invitation, answers(named, (4, 4, 5), "Rhea says: well done"))
@@ -159,6 +160,7 @@ async def build_world(db: Database) -> World:
     await db.feedback.submit(invitation, answers(anon_given, (5, 4, 4), ANONYMOUS_COMMENT))
     for ratings in ((2, 3, 4), (3, 3, 3)):
         await give_feedback(db, anon_given, "peer", ratings, "another peer's remark")
+    await db.feedback.close_cycle(anon_given.cycle.id)
     named_given = await form_setup(db, org, otto, communication, delivery, anonymous=False)
     invitation = await invite_member(db, named_given, "peer", person)
     q = named_given.questions

@@ -85,6 +85,9 @@ LOG_PRIVILEGES = {
     "data_access_log": ["SELECT", "INSERT"],
     "data_processing_log": ["SELECT", "INSERT"],
 }
+#: Raw answers: ikenei_app may do nothing at all with them; functions of the
+#: schema write them (submit_feedback) and serve results from them.
+ANSWER_PRIVILEGES: dict[str, list[str]] = {"feedback_ratings": [], "feedback_responses": []}
 #: What ikenei_app may do with the global tables.
 GLOBAL_PRIVILEGES = {
     "encryption_keys": ["SELECT", "INSERT", "UPDATE"],
@@ -98,6 +101,10 @@ SECURITY_DEFINER_FUNCTIONS = {
     "current_person_id",  # finds the person of a scope; the users policies call it
     "ensure_shared_or_same_organization",  # must see another organization's row to refuse it
     "decline_feedback",  # declines for the invited rater, who may not see the row otherwise
+    "feedback_analysis",  # results from the answers, which the application may not read
+    "feedback_comments",  # the comments by rater group, from the same answers
+    "feedback_results_by_group",  # results by rater group, from the competency ratings
+    "open_feedback_results",  # the checks and the access log every results function starts with
     "feedback_invitation_of_token",  # what an external rater's token opens, in a scope of no organization
     "feedback_questions_of_token",  # the questions of that invitation's form
     "invitation_for_its_rater",  # finds an invitation for whoever may answer it (not executable by the app)
@@ -678,6 +685,9 @@ async def test_a_statement_without_a_scope_sees_and_changes_no_row_of_any_organi
     as_app = await probe(env.app, scope=None, other_than=None, write=True)
     assert [p.table_name for p in as_app] == [p.table_name for p in as_owner]
     for p in as_app:
+        if p.table_name in ANSWER_PRIVILEGES:
+            assert (p.seen, p.updated, p.deleted) == (-1, -1, -1), p  # not even a read
+            continue
         assert p.seen == 0, p
         assert p.updated in (0, -1), p
         assert p.deleted in (0, -1), p
@@ -699,10 +709,14 @@ async def test_in_a_scope_a_statement_sees_and_changes_no_row_of_another_organiz
     own = _of_organizations(await probe(env.app, scope=a, other_than=b, write=False))
     assert sorted(own) == sorted(as_owner)
     assert [name for name, p in own.items() if p.seen == 0] == []
+    assert sorted(name for name, p in own.items() if p.seen == -1) == sorted(ANSWER_PRIVILEGES)
     before = await snapshot(env.owner)
     as_app = _of_organizations(await probe(env.app, scope=a, other_than=a, write=True))
     assert sorted(as_app) == sorted(as_owner)
     for p in as_app.values():
+        if p.table_name in ANSWER_PRIVILEGES:
+            assert (p.seen, p.updated, p.deleted) == (-1, -1, -1), p
+            continue
         assert (p.seen, p.updated in (0, -1), p.deleted in (0, -1)) == (0, True, True), p
     assert changed_tables(before, await snapshot(env.owner)) == []
 
@@ -819,12 +833,13 @@ async def test_the_application_role_owns_nothing_and_cannot_bypass_row_level_sec
 
 async def test_the_application_role_may_only_read_and_append_the_logs(env: Env) -> None:
     privileges = {t.table_name: t.app_privileges for t in await _catalog(env)}
-    for table, granted in {**LOG_PRIVILEGES, **GLOBAL_PRIVILEGES}.items():
+    expected = {**LOG_PRIVILEGES, **GLOBAL_PRIVILEGES, **ANSWER_PRIVILEGES}
+    for table, granted in expected.items():
         assert privileges[table] == granted, table
     for table, granted in privileges.items():
         # TRUNCATE is not bound by row-level security: never the application's.
         assert "TRUNCATE" not in granted, table
-        if table not in LOG_PRIVILEGES and table not in GLOBAL_PRIVILEGES:
+        if table not in expected:
             assert granted == ["SELECT", "INSERT", "UPDATE", "DELETE"], table
 
 

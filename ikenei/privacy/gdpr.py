@@ -57,7 +57,7 @@ from uuid import UUID
 from ikenei.config.settings import Settings
 from ikenei.db.connections import owner_connection
 from ikenei.db.queries import Executor, Q
-from ikenei.errors import ConfigError, InvalidData, NotFound
+from ikenei.errors import ConfigError, Conflict, InvalidData, NotFound
 from ikenei.privacy.keys import ENCRYPTED_COLUMNS, check_keys
 from ikenei.repositories.feedback import FeedbackRepository
 from ikenei.repositories.privacy import PrivacyRepository, subject_reference
@@ -254,9 +254,15 @@ async def _feedback_received(x: Executor, ids: list[UUID], cipher: Cipher) -> li
     feedback = FeedbackRepository(x, cipher)
     for cycle in cycles:
         target, cycle_id = UUID(cycle["user_id"]), UUID(cycle["cycle_id"])
-        cycle["results"] = [dataclasses.asdict(r) for r in await feedback.results_by_group(target, cycle_id)]
-        if cycle["anonymous"]:
-            cycle["comments"] = [dataclasses.asdict(c) for c in await feedback.comments(target, cycle_id)]
+        try:
+            cycle["results"] = [dataclasses.asdict(r) for r in await feedback.results_by_group(target, cycle_id)]
+            if cycle["anonymous"]:
+                cycle["comments"] = [dataclasses.asdict(c) for c in await feedback.comments(target, cycle_id)]
+        except Conflict:
+            # An anonymous form's results are shown once its cycle is closed:
+            # the export shows no more than the application does.
+            cycle["results"] = None
+            cycle["results_shown_once"] = "the cycle is closed"
     return cycles
 
 

@@ -633,7 +633,9 @@ class FeedbackRepository:
         """The seed's feedback analysis of a person in a cycle, best average first.
 
         Self-assessment is reported beside the average, never in it; ratings of
-        groups too small to be shown are left out.
+        groups too small to be shown are left out. Like every results method:
+        on an anonymous form only once the cycle is closed (``Conflict``
+        naming its status before); nothing for a cycle the reader may not see.
         """
         return await self._x.all(Q.get_feedback_analysis, CompetencyAnalysis, target_user_id, cycle_id)
 
@@ -642,12 +644,13 @@ class FeedbackRepository:
 
         A group with fewer submissions than the form's anonymity threshold is
         folded into ``others``; ``others`` below the threshold is not returned.
-        ``self`` stands apart.
+        ``self`` stands apart. An anonymous form's only once the cycle is closed.
         """
         return await self._x.all(Q.get_feedback_results_by_group, GroupResult, target_user_id, cycle_id)
 
     async def comments(self, target_user_id: UUID, cycle_id: UUID) -> list[Comment]:
-        """The free-text comments on a person in a cycle, under the same group rules.
+        """The free-text comments on a person in a cycle, under the same group and
+        availability rules.
 
         Ordered by question, rater group and text. ``DecryptionFailed`` (naming
         the answer's row) when a stored comment is not authentic.

@@ -340,147 +340,30 @@ SELECT i.id, i.cycle_id, i.target_user_id,
 SELECT submit_feedback(:invitation_id, :access_token_hash::bytea, :answers::jsonb);
 
 -- Results -------------------------------------------------------------------
--- Each results query also records the read in data_access_log (what:
--- feedback.analysis, feedback.results_by_group, feedback.comments) with the
--- transaction's actor, else the database role, as who read it.
+-- Served by functions that run as their owner (migration
+-- 20261204_100100_anonymous_answers_apart): the application has no privilege
+-- on the answers themselves. Each checks that the reader may see the
+-- person's results, refuses an anonymous form's results until its cycle is
+-- closed (IK409), folds rater groups below the form's threshold into
+-- "others" (dropped while still too small), and records the read in
+-- data_access_log (feedback.analysis, feedback.results_by_group,
+-- feedback.comments) with the transaction's actor, else the acting role.
 
 -- name: get_feedback_analysis(target_user_id, cycle_id)
--- The seed's feedback analysis per competency, from the answers: average,
--- count and standard deviation of the ratings of other people, and the
--- person's own rating beside them. Only answers of rater groups that results
--- by group show (on their own or within "others") are counted, so the two
--- cannot be subtracted to uncover a hidden group.
-WITH threshold AS (
-    SELECT f.anonymity_threshold AS n
-      FROM feedback_cycles c
-      JOIN feedback_forms f ON f.id = c.form_id
-     WHERE c.id = :cycle_id
-), logged AS (
-    -- A read of sensitive results, logged in the same statement.
-    INSERT INTO data_access_log (actor, organization_id, subject_user_id, what)
-    SELECT coalesce(nullif(current_setting('ikenei.actor', true), ''), current_user),
-           c.organization_id, :target_user_id, 'feedback.analysis'
-      FROM feedback_cycles c
-     WHERE c.id = :cycle_id
-), answers AS (
-    SELECT q.competency_id, r.relationship, r.submission_id, r.rating
-      FROM feedback_responses r
-      JOIN feedback_questions q ON q.id = r.question_id
-     WHERE r.target_user_id = :target_user_id AND r.cycle_id = :cycle_id
-       AND r.rating IS NOT NULL AND q.competency_id IS NOT NULL
-), group_sizes AS (
-    SELECT a.competency_id, a.relationship, count(DISTINCT a.submission_id) AS submissions,
-           CASE WHEN count(DISTINCT a.submission_id) >= t.n THEN a.relationship ELSE 'others' END AS rater_group
-      FROM answers a CROSS JOIN threshold t
-     WHERE a.relationship <> 'self'
-     GROUP BY a.competency_id, a.relationship, t.n
-), shown AS (
-    SELECT g.competency_id, g.relationship
-      FROM (SELECT competency_id, relationship,
-                   sum(submissions) OVER (PARTITION BY competency_id, rater_group) AS group_submissions
-              FROM group_sizes) g
-     CROSS JOIN threshold t
-     WHERE g.group_submissions >= t.n
-)
-SELECT c.id AS competency_id, c.name AS competency_name,
-       round(avg(a.rating) FILTER (WHERE s.relationship IS NOT NULL), 2) AS average_rating,
-       (count(*) FILTER (WHERE s.relationship IS NOT NULL))::int AS response_count,
-       round(stddev_samp(a.rating) FILTER (WHERE s.relationship IS NOT NULL), 2) AS rating_stddev,
-       round(avg(a.rating) FILTER (WHERE a.relationship = 'self'), 2) AS self_rating
-  FROM answers a
-  JOIN competencies c ON c.id = a.competency_id
-  LEFT JOIN shown s ON s.competency_id = a.competency_id AND s.relationship = a.relationship
- GROUP BY c.id, c.name
-HAVING count(s.relationship) > 0 OR bool_or(a.relationship = 'self')
- ORDER BY average_rating DESC NULLS LAST, c.name, c.id;
+-- The seed's feedback analysis per competency: average, count and standard deviation of the ratings of the groups results by group show, and the person's own rating beside them.
+SELECT competency_id, competency_name, average_rating, response_count, rating_stddev, self_rating
+  FROM feedback_analysis(:target_user_id::uuid, :cycle_id::uuid);
 
 -- name: get_feedback_results_by_group(target_user_id, cycle_id)
--- Per competency and rater group, the mean of the submissions' competency
--- ratings and how many submissions it has. A group below the threshold is
--- folded into "others", which is dropped while still below it; the person's
--- own rating ("self") stands beside the others, never in them.
-WITH threshold AS (
-    SELECT f.anonymity_threshold AS n
-      FROM feedback_cycles c
-      JOIN feedback_forms f ON f.id = c.form_id
-     WHERE c.id = :cycle_id
-), logged AS (
-    -- A read of sensitive results, logged in the same statement.
-    INSERT INTO data_access_log (actor, organization_id, subject_user_id, what)
-    SELECT coalesce(nullif(current_setting('ikenei.actor', true), ''), current_user),
-           c.organization_id, :target_user_id, 'feedback.results_by_group'
-      FROM feedback_cycles c
-     WHERE c.id = :cycle_id
-), ratings AS (
-    SELECT competency_id, relationship, rating
-      FROM feedback_ratings
-     WHERE target_user_id = :target_user_id AND cycle_id = :cycle_id
-), placed AS (
-    SELECT r.competency_id, r.relationship,
-           CASE WHEN r.relationship = 'self' OR count(*) >= t.n THEN r.relationship ELSE 'others' END AS rater_group
-      FROM ratings r CROSS JOIN threshold t
-     GROUP BY r.competency_id, r.relationship, t.n
-)
-SELECT r.competency_id, c.name AS competency_name, p.rater_group,
-       count(*)::int AS submission_count,
-       round(avg(r.rating), 2) AS average_rating
-  FROM ratings r
-  JOIN placed p ON p.competency_id = r.competency_id AND p.relationship = r.relationship
-  JOIN competencies c ON c.id = r.competency_id
- CROSS JOIN threshold t
- GROUP BY r.competency_id, c.name, p.rater_group, t.n
-HAVING p.rater_group = 'self' OR count(*) >= t.n
- ORDER BY c.name, r.competency_id,
-          array_position(ARRAY['self', 'manager', 'peer', 'direct_report', 'external', 'others']::text[],
-                         p.rater_group::text);
+-- Per competency and rater group, the mean of the submissions' competency ratings and how many submissions it has ("self" apart).
+SELECT competency_id, competency_name, rater_group, submission_count, average_rating
+  FROM feedback_results_by_group(:target_user_id::uuid, :cycle_id::uuid);
 
 -- name: list_feedback_comments(target_user_id, cycle_id)
--- The stored free-text comments on a person in a cycle, by question, each with
--- its rater group: the relationship when that group has at least threshold
--- submissions, else "others" (dropped while below the threshold too); "self"
--- always. Each comment comes as stored (ciphertext and key id, or text not yet
--- encrypted) with its answer's id, which the application needs to decrypt it.
--- Ordered by question and group, never by time or rater; the application
--- orders by text within a group once decrypted.
-WITH threshold AS (
-    SELECT f.anonymity_threshold AS n
-      FROM feedback_cycles c
-      JOIN feedback_forms f ON f.id = c.form_id
-     WHERE c.id = :cycle_id
-), logged AS (
-    -- A read of sensitive results, logged in the same statement.
-    INSERT INTO data_access_log (actor, organization_id, subject_user_id, what)
-    SELECT coalesce(nullif(current_setting('ikenei.actor', true), ''), current_user),
-           c.organization_id, :target_user_id, 'feedback.comments'
-      FROM feedback_cycles c
-     WHERE c.id = :cycle_id
-), answers AS (
-    SELECT id, question_id, relationship, submission_id, comment, comment_ciphertext, comment_key_id
-      FROM feedback_responses
-     WHERE target_user_id = :target_user_id AND cycle_id = :cycle_id
-), group_sizes AS (
-    SELECT a.relationship, count(DISTINCT a.submission_id) AS submissions,
-           CASE WHEN a.relationship = 'self' OR count(DISTINCT a.submission_id) >= t.n
-                THEN a.relationship ELSE 'others' END AS rater_group
-      FROM answers a CROSS JOIN threshold t
-     GROUP BY a.relationship, t.n
-), shown AS (
-    SELECT g.relationship, g.rater_group
-      FROM (SELECT relationship, rater_group,
-                   sum(submissions) OVER (PARTITION BY rater_group) AS group_submissions
-              FROM group_sizes) g
-     CROSS JOIN threshold t
-     WHERE g.rater_group = 'self' OR g.group_submissions >= t.n
-)
-SELECT q.id AS question_id, q.position AS question_position, q.question_text, q.competency_id,
-       s.rater_group, a.id AS response_id, a.comment_ciphertext, a.comment_key_id, a.comment
-  FROM answers a
-  JOIN shown s ON s.relationship = a.relationship
-  JOIN feedback_questions q ON q.id = a.question_id
- WHERE a.comment_ciphertext IS NOT NULL OR a.comment IS NOT NULL
- ORDER BY q.position, q.id,
-          array_position(ARRAY['self', 'manager', 'peer', 'direct_report', 'external', 'others']::text[],
-                         s.rater_group::text);
+-- The stored comments on a person in a cycle by question and rater group, each as stored with its answer's random id (which decrypting needs); never in an order of time or rater.
+SELECT question_id, question_position, question_text, competency_id, rater_group, response_id,
+       comment_ciphertext, comment_key_id, comment
+  FROM feedback_comments(:target_user_id::uuid, :cycle_id::uuid);
 
 -- name: get_feedback_cycle_completion(cycle_id)
 -- Per relationship (all five, in a fixed order), how many invitations a cycle

@@ -50,7 +50,7 @@ SELECT c.relname::text AS name
 -- belong to another organization than p_other_than (any organization when
 -- NULL; with key_column NULL, a table of people's data: every row it sees), and with p_write how
 -- many of them an UPDATE (setting touch_column to itself) and a DELETE touch
--- (-1: the privilege is missing;
+-- (-1: the privilege is missing, for the read too;
 -- -2: a trigger refused the statement, so it reached a row). It runs as the
 -- session's role, so row-level security applies; run it in a transaction that
 -- is rolled back. Rows with key_column NULL of a table that keeps shared rows
@@ -70,8 +70,12 @@ BEGIN
             other := other || format(' AND %I IS NOT NULL', key_column);
         END IF;
     END IF;
-    EXECUTE format('SELECT count(*) FROM public.%I WHERE %s', table_name, other)
-       INTO seen USING p_other_than;
+    BEGIN
+        EXECUTE format('SELECT count(*) FROM public.%I WHERE %s', table_name, other)
+           INTO seen USING p_other_than;
+    EXCEPTION WHEN insufficient_privilege THEN
+        seen := -1;
+    END;
     IF NOT p_write THEN
         RETURN;
     END IF;
