@@ -328,3 +328,43 @@ async def test_an_anonymous_form_needs_a_threshold_of_at_least_3(db: Database, a
     async with app.organization(s.org.id, user_id=s.target.id) as org:
         assert (await org.feedback.create_form(s.org.id, title="Fine", is_anonymous=True,
                                                anonymity_threshold=3)).anonymity_threshold == 3
+
+
+# -- at the close: the rows themselves lose the link ----------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Stamps:
+    transactions: int
+    dates: int
+    written_by_the_cycles_last_change: bool
+
+
+async def test_closing_an_anonymous_cycle_rewrites_its_answers_apart_from_their_invitations(
+    db: Database, app: Database
+) -> None:
+    s = await _answered_by_raters(db, app)
+    # Until the close the rows hold the link, for the tables' owner.
+    assert await executor(db).execute(TQ.join_answers_by_xmin, s.cycle.id) > 0
+    assert (await executor(db).one(TQ.answer_stamps, _Stamps, s.cycle.id)).transactions == 4
+    counted = await counts(db)
+    async with app.organization(s.org.id) as org:
+        await org.feedback.close_cycle(s.cycle.id)
+    # Not even the owner can join them now: one transaction (the close's), one date.
+    for join in ("join_answers_by_xmin", "join_ratings_by_xmin"):
+        assert await executor(db).execute(getattr(TQ, join), s.cycle.id) == 0, join
+    assert await executor(db).one(TQ.answer_stamps, _Stamps, s.cycle.id) == _Stamps(1, 1, True)
+    # The same answers: counts, results, and comments that still decrypt (same row ids).
+    assert await counts(db) == counted
+    async with app.organization(s.org.id, user_id=s.target.id) as me:
+        assert sorted(c.comment for c in await me.feedback.comments(s.target.id, s.cycle.id)) == [
+            "Clear goals", "Listens"]
+        assert {(r.rater_group, r.submission_count)
+                for r in await me.feedback.results_by_group(s.target.id, s.cycle.id)} == {
+            ("self", 1), ("peer", 3)}
+
+
+async def test_closing_a_named_forms_cycle_leaves_its_answers_as_written(db: Database, app: Database) -> None:
+    s = await _answered_by_raters(db, app, anonymous=False)
+    await db.feedback.close_cycle(s.cycle.id)
+    assert (await executor(db).one(TQ.answer_stamps, _Stamps, s.cycle.id)).transactions == 4

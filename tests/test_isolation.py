@@ -105,6 +105,7 @@ SECURITY_DEFINER_FUNCTIONS = {
     "feedback_comments",  # the comments by rater group, from the same answers
     "feedback_results_by_group",  # results by rater group, from the competency ratings
     "open_feedback_results",  # the checks and the access log every results function starts with
+    "rewrite_anonymous_answers",  # at an anonymous cycle's close, rewrites answers the closer may not read
     "feedback_invitation_of_token",  # what an external rater's token opens, in a scope of no organization
     "feedback_questions_of_token",  # the questions of that invitation's form
     "invitation_for_its_rater",  # finds an invitation for whoever may answer it (not executable by the app)

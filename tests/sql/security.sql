@@ -152,3 +152,14 @@ SELECT count(*)::int FROM pg_temp.audit_log;
 -- name: count_reminder(invitation_id)!
 -- Counts a reminder of an invitation by hand: an audited change of the organization.
 UPDATE public.feedback_invitations SET reminder_count = reminder_count + 1 WHERE id = :invitation_id;
+
+-- name: answer_stamps(cycle_id)^
+-- How many transaction ids and dates a cycle's answers and ratings carry, and whether
+-- their one transaction id is that of the cycle's last change.
+SELECT count(DISTINCT r.xmin::text)::int AS transactions,
+       count(DISTINCT r.created_at)::int AS dates,
+       bool_and(r.xmin::text = c.xmin::text) AS written_by_the_cycles_last_change
+  FROM (SELECT xmin, created_at, cycle_id FROM feedback_responses WHERE cycle_id = :cycle_id
+        UNION ALL
+        SELECT xmin, created_at, cycle_id FROM feedback_ratings WHERE cycle_id = :cycle_id) AS r
+  JOIN feedback_cycles c ON c.id = r.cycle_id;
