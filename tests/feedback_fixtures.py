@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from foundation_support import FAST_COST, executor, make_member, make_org
+from foundation_support import EVERY_PERMISSION, FAST_COST, executor, make_member, make_org
 
 from ikenei import Database
 from ikenei.db.queries import load
@@ -83,7 +83,10 @@ async def make_setup(
     db: Database, *, anonymous: bool = False, threshold: int = 3, activate: bool = True
 ) -> Setup:
     org = await make_org(db)
-    target = await make_member(db, org.id, "Tess", "Target")
+    # The person rated also runs the organization here (these tests are about
+    # the feedback process and anonymity; permissions are test_permissions'):
+    # acting as them, the application may do and read everything.
+    target = await make_member(db, org.id, "Tess", "Target", permissions=EVERY_PERMISSION)
     communication = await make_competency(db, org.id, "Communication")
     delivery = await make_competency(db, org.id, "Delivery")
     fb = db.feedback

@@ -24,6 +24,15 @@ TQ = load(Path(__file__).parent / "sql" / "foundation.sql")
 # hash, which the tests that are not about hashing do not need to pay.
 FAST_COST = 4
 
+#: Every permission the database enforces (see the README's permission table).
+EVERY_PERMISSION = [
+    "organization.manage", "users.manage", "roles.manage", "competencies.manage",
+    "feedback.forms.manage", "feedback.cycles.manage", "feedback.results.view_all",
+    "feedback.invitations.manage_team", "feedback.invitations.manage_own",
+    "learning.plans.manage_all", "learning.resources.manage", "reports.manage", "reports.view",
+    "analytics.view", "dashboard.manage_own",
+]
+
 _numbers = itertools.count(1)
 
 
@@ -84,10 +93,15 @@ async def make_org(db: Database, **fields: Any) -> Organization:
 
 
 async def make_member(
-    db: Database, organization_id: Any, first_name: str = "Ada", last_name: str | None = None
+    db: Database, organization_id: Any, first_name: str = "Ada", last_name: str | None = None,
+    *, permissions: list[str] | None = None,
 ) -> User:
-    """A new person who is an active member of the organization."""
+    """A new person who is an active member of the organization; with
+    ``permissions``, holding a role of the organization with them."""
     fields = {"first_name": first_name} | ({"last_name": last_name} if last_name else {})
     user = await make_user(db, **fields)
     await db.organizations.add_member(organization_id, user.id)
+    if permissions is not None:
+        role = await db.roles.create(organization_id, name=f"role_{next(_numbers)}", permissions=permissions)
+        await db.roles.assign(organization_id, user.id, role.id)
     return user

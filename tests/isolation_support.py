@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from foundation_support import FAST_COST, insert_system_role
+from foundation_support import EVERY_PERMISSION, FAST_COST, insert_system_role
 from foundation_support import executor as owner_executor
 
 from ikenei import Database
@@ -203,6 +203,10 @@ async def build_organization(db: Database, label: str) -> OrgData:
 
     role = await db.roles.create(org.id, name=f"{label}_coach", permissions=["feedback.read"])
     await db.roles.assign(org.id, member.id, role.id, granted_by=admin.id)
+    # The admin acts in the isolation tests: holding every permission, only
+    # the wall between organizations stands between them and B's rows.
+    runs_it = await db.roles.create(org.id, name=f"{label}_admin", permissions=EVERY_PERMISSION)
+    await db.roles.assign(org.id, admin.id, runs_it.id)
 
     comp = db.competencies
     category = await comp.create_category(org.id, name=f"{name} skills")

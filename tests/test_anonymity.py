@@ -16,8 +16,8 @@ from datetime import datetime
 from uuid import UUID
 
 import pytest
-from feedback_fixtures import TQ as FTQ
 from feedback_fixtures import (
+    EVERY_PERMISSION,
     Setup,
     answers,
     counts,
@@ -26,6 +26,7 @@ from feedback_fixtures import (
     make_member,
     make_setup,
 )
+from feedback_fixtures import TQ as FTQ
 from isolation_support import changed_tables, snapshot
 from security_support import TQ, app_database, raw
 
@@ -64,7 +65,7 @@ async def test_nobody_but_the_rater_submits_or_declines_an_invitation(db: Databa
     # The fill-in attack: answer the other raters' invitations with known
     # values, and solve the mean for the one real rating.
     s = await make_setup(db, anonymous=True)
-    admin = await make_member(db, s.org.id, "Ada", "Admin")
+    admin = await make_member(db, s.org.id, "Ada", "Admin", permissions=EVERY_PERMISSION)
     _, invitation = await _rater_of(db, s)
     for acting in (admin.id, s.target.id, None):
         for attempt in (lambda r: r.feedback.submit(invitation, answers(s, (1, 1, 1))),

@@ -275,10 +275,11 @@ async def test_another_organizations_role_cannot_be_assigned(db):
     alice = await member_of(db, acme)
     foreign = await db.roles.create(globex.id, name="globex_only")
     before = await counts(db)
-    with pytest.raises(InvalidData) as caught:
-        await db.roles.assign(acme.id, alice.id, foreign.id)
-    assert caught.value.field == "role_id"
-    assert "another organization" in caught.value.reason
+    # Not found, exactly as a role that exists nowhere: the refusal confirms no id.
+    for role_id in (foreign.id, uuid.uuid4()):
+        with pytest.raises(NotFound) as caught:
+            await db.roles.assign(acme.id, alice.id, role_id)
+        assert str(caught.value) == f"role {role_id} not found"
     assert await counts(db) == before
 
 
@@ -301,9 +302,8 @@ async def test_unknown_role_or_granter_is_refused(db):
     alice = await member_of(db, org)
     role = await db.roles.create(org.id, name="coach")
     before = await counts(db)
-    with pytest.raises(InvalidData) as caught:
+    with pytest.raises(NotFound):
         await db.roles.assign(org.id, alice.id, uuid.uuid4())
-    assert caught.value.field == "role_id"
     with pytest.raises(InvalidData) as caught:
         await db.roles.assign(org.id, alice.id, role.id, granted_by=uuid.uuid4())
     assert caught.value.field == "granted_by"

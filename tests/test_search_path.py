@@ -18,7 +18,15 @@ from typing import Any
 from uuid import UUID
 
 import pytest
-from feedback_fixtures import Setup, answers, executor, invite_member, make_member, make_setup
+from feedback_fixtures import (
+    EVERY_PERMISSION,
+    Setup,
+    answers,
+    executor,
+    invite_member,
+    make_member,
+    make_setup,
+)
 from isolation_support import changed_tables, snapshot
 from security_support import TQ, app_database, raw
 
@@ -49,7 +57,9 @@ class World:
 @pytest.fixture
 async def world(db: Database) -> World:
     s = await make_setup(db, anonymous=True, threshold=4)
-    rater = await make_member(db, s.org.id)
+    # The rater holds every permission: only the rule itself, never a missing
+    # permission, is what may refuse the attempts below.
+    rater = await make_member(db, s.org.id, permissions=EVERY_PERMISSION)
     invitation = await invite_member(db, s, "peer", rater)
     closed = await db.feedback.create_cycle(s.form.id, name="Closed review")
     closed_invitation = await db.feedback.invite(closed.id, target_user_id=s.target.id,

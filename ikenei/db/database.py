@@ -214,14 +214,26 @@ class Database(Repositories):
         standard categories): another organization's rows are absent
         (``NotFound``, empty lists) and writing one is refused.
 
-        ``user_id`` is the person acting, who also sees what ``person()``
-        shows; a membership is made only by its person (``add_member`` of
-        themselves: joining). A new organization is made in the scope of its
-        new id, by its founder::
+        ``user_id`` is the person acting: PostgreSQL then binds every
+        statement to the permissions of their roles in the organization
+        (``feedback.results.view_own|view_team|view_all``,
+        ``learning.plans.manage_own|manage_team|manage_all``, ...; the team is
+        everyone down their manager chain; see the README's "Who sees what
+        inside an organization"). They also see what ``person()`` shows; a
+        membership is made only by its person (``add_member`` of themselves:
+        joining). A new organization is made in the scope of its new id, by
+        its founder, who then grants themselves its first role::
 
             async with db.organization(uuid4(), user_id=founder.id) as org:
                 new = await org.organizations.create(name=...)
                 await org.organizations.add_member(new.id, founder.id)
+                admin = await org.roles.get_by_name(new.id, "admin")
+                await org.roles.assign(new.id, founder.id, admin.id)
+
+        Without ``user_id`` this is the organization's maintenance scope: all
+        of its rows, as no one's permissions. Maintenance code only (imports,
+        batch jobs, the organization's administration tooling); code that
+        serves a person names them.
 
         ``actor`` names who acts, for the audit trail.
         """
@@ -234,7 +246,9 @@ class Database(Repositories):
     ) -> AsyncIterator[Repositories]:
         """One transaction working for one person: by ``user_id`` once signed in,
         by ``email`` while signing up (``users.create`` with that email) or in
-        (``users.authenticate``).
+        (``users.authenticate``). An email scope reaches nothing else until the
+        password matched; ``authenticate`` then makes the rest of the
+        transaction the person's.
 
         Under a role bound by row-level security it sees the person's users
         row, memberships and organizations, their consents (which only they

@@ -90,11 +90,12 @@ class RolesRepository:
     async def assign(
         self, organization_id: UUID, user_id: UUID, role_id: UUID, *, granted_by: UUID | None = None
     ) -> RoleAssignment:
-        assignment = await self._x.one(
-            Q.assign_role, RoleAssignment, organization_id, user_id, role_id, granted_by
+        """Grants a system role or one of the organization's own; ``NotFound``
+        for any other role id, another organization's too."""
+        return await self._x.one_found(
+            Q.assign_role, RoleAssignment, organization_id, user_id, role_id, granted_by,
+            missing=("role", role_id),
         )
-        assert assignment is not None
-        return assignment
 
     async def revoke(self, organization_id: UUID, user_id: UUID, role_id: UUID) -> None:
         if await self._x.value(Q.revoke_role, organization_id, user_id, role_id) is None:

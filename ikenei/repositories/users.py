@@ -120,13 +120,17 @@ class UsersRepository:
     async def authenticate(self, email: str, password: str) -> User | None:
         """The active user with this email and password, or None.
 
-        A hash made with another cost than the current one is replaced on success.
+        In ``db.person(email=...)`` the rest of the transaction then works for
+        that person (before the password matched, the email scope reaches
+        nothing but this check and ``create``). A hash made with another cost
+        than the current one is replaced on success.
         """
         found = await self._x.one(Q.get_password_hash, _PasswordHash, email)
         password_hash = found.password_hash if found else None
         matches = await asyncio.to_thread(_verify, password, password_hash, self.bcrypt_cost)
         if found is None or not matches:
             return None
+        await self._x.value(Q.enter_signed_in_person, found.id)
         if passwords.needs_rehash(found.password_hash, self.bcrypt_cost):
             await self.set_password(found.id, password)
         await self._x.execute(Q.record_login, found.id)

@@ -38,9 +38,13 @@ RETURNING id, organization_id, name, description, permissions, is_system, create
 DELETE FROM roles WHERE id = :role_id AND NOT is_system RETURNING id;
 
 -- name: assign_role(organization_id, user_id, role_id, granted_by)^
--- Grants a role to a member; returns the assignment.
+-- Grants a system role or one of the organization's own to a member; returns
+-- the assignment, or nothing when no such role is the organization's to grant
+-- (another organization's role looks exactly like a missing one).
 INSERT INTO user_roles (organization_id, user_id, role_id, granted_by)
-VALUES (:organization_id, :user_id, :role_id, :granted_by)
+SELECT :organization_id::uuid, :user_id::uuid, r.id, :granted_by::uuid
+  FROM roles r
+ WHERE r.id = :role_id AND (r.organization_id IS NULL OR r.organization_id = :organization_id::uuid)
 RETURNING id, organization_id, user_id, role_id, granted_by, granted_at;
 
 -- name: revoke_role(organization_id, user_id, role_id)$

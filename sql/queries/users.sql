@@ -57,9 +57,21 @@ UPDATE users SET deleted_at = now(), is_active = false
 RETURNING id;
 
 -- name: get_password_hash(email)^
--- The id and bcrypt hash of an active user, for verifying a password.
+-- The id and bcrypt hash of the active user with this email, for verifying a
+-- password: for a role bound by row-level security only in the email scope of
+-- that email (password_hash_for_sign_in); the tables' owner reads it anywhere.
+SELECT id, password_hash FROM password_hash_for_sign_in(:email)
+UNION
 SELECT id, password_hash FROM users
- WHERE lower(email) = lower(:email) AND deleted_at IS NULL AND is_active;
+ WHERE lower(email) = lower(:email) AND deleted_at IS NULL AND is_active
+   AND NOT row_security_active('public.users');
+
+-- name: enter_signed_in_person(user_id)$
+-- After the password matched in an email scope: makes the rest of the transaction the
+-- person's (ikenei.user_id), if they are the active user of the scope's email; else changes nothing.
+SELECT set_config('ikenei.user_id', :user_id::uuid::text, true)
+ WHERE current_person_email() IS NOT NULL
+   AND EXISTS (SELECT 1 FROM password_hash_for_sign_in(current_person_email()) s WHERE s.id = :user_id::uuid);
 
 -- name: set_password_hash(user_id, password_hash)!
 -- Stores a new bcrypt hash for a user.

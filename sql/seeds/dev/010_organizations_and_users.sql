@@ -122,7 +122,7 @@ INSERT INTO roles (id, organization_id, name, description, permissions, is_syste
 VALUES
     ('00000000-0000-4000-8000-000000000151', '00000000-0000-4000-8000-000000001002', 'shift_lead',
      'Leads a warehouse shift: gives feedback and sees the shift''s reports.',
-     '["feedback.respond", "feedback.results.view_own", "learning.plans.manage_own", "reports.view"]',
+     '["feedback.results.view_own", "learning.plans.manage_own", "reports.view"]',
      false)
 ON CONFLICT (id) DO NOTHING;
 
