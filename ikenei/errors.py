@@ -71,6 +71,17 @@ class NotMigrated(IkeneiError):
     """The database lacks the schema; run ``make migrate`` first."""
 
 
+class BackupError(IkeneiError):
+    """A backup, restore, verification or expiry could not be done; nothing was changed.
+
+    The message is one line saying what is wrong and what to do.
+    """
+
+
+class RepositoryLocked(BackupError):
+    """Another command holds the backup repository's lock; the message names it."""
+
+
 class NotFound(IkeneiError):
     """No row with the given key (or it is soft-deleted)."""
 

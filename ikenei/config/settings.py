@@ -30,6 +30,7 @@ without one, any other server cannot.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import parse_qs, parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
@@ -58,6 +59,8 @@ _SECRET_FIELDS = frozenset(
         "pii_encryption_key",
         "pii_encryption_old_keys",
         "subject_reference_salt",
+        "backup_encryption_key",
+        "backup_encryption_old_keys",
     }
 )
 _URL_SCHEMES = ("postgres", "postgresql")
@@ -110,6 +113,19 @@ class Settings(BaseSettings):
     bcrypt_cost: int = Field(default=12, ge=12, le=31)
     backup_schedule: str = "0 2 * * *"
     backup_retention_days: int = Field(default=30, ge=1)
+    # The primary backup repository, a directory (relative: to the working
+    # directory); the embedded server archives its WAL into <it>/wal.
+    backup_repository: Path = Path(".ikenei/backups")
+    # Seconds after which the server closes a WAL segment that has changes, so
+    # that the archive is never further behind: the data at risk.
+    backup_archive_timeout: int = Field(default=60, ge=1, le=86400)
+    # The off-site repository: s3://bucket/prefix (any S3-compatible store;
+    # BACKUP_REMOTE_ENDPOINT for one that is not AWS). Encrypted with
+    # BACKUP_ENCRYPTION_KEY, PII_ENCRYPTION_KEY's format and rotation rules.
+    backup_remote_url: str | None = None
+    backup_remote_endpoint: str | None = None
+    backup_encryption_key: SecretStr | None = None
+    backup_encryption_old_keys: SecretStr | None = None
     database_url: SecretStr | None = None
     # RETENTION_OVERRIDES=kind=days,kind=days: periods that win over
     # retention_policies for `ikenei retention run` (NoDecode: not JSON).
@@ -179,6 +195,45 @@ class Settings(BaseSettings):
             raise ValueError(f"not a valid cron expression: {value!r}")
         return value
 
+    @field_validator("backup_repository", mode="before")
+    @classmethod
+    def _repository(cls, value: Any) -> Any:
+        if isinstance(value, str) and not value.strip():
+            raise ValueError("must not be empty")
+        return value
+
+    @field_validator("backup_remote_url", "backup_remote_endpoint", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: Any) -> Any:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value.strip() if isinstance(value, str) else value
+
+    @field_validator("backup_remote_url")
+    @classmethod
+    def _remote_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme != "s3" or not parts.netloc or "@" in parts.netloc:
+            raise ValueError(
+                "must be s3://bucket/prefix (credentials come from AWS_ACCESS_KEY_ID and "
+                "AWS_SECRET_ACCESS_KEY, never from the URL)"
+            )
+        if parts.query or parts.fragment:
+            raise ValueError("must be s3://bucket/prefix, without ? or #")
+        return value.rstrip("/")
+
+    @field_validator("backup_remote_endpoint")
+    @classmethod
+    def _remote_endpoint(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname or "@" in parts.netloc:
+            raise ValueError("must be an http:// or https:// URL of the S3-compatible store")
+        return value.rstrip("/")
+
     @field_validator("database_url")
     @classmethod
     def _postgres_url(cls, value: SecretStr | None) -> SecretStr | None:
@@ -204,7 +259,7 @@ class Settings(BaseSettings):
     def _retention_overrides(cls, value: Any) -> dict[str, int]:
         return parse_retention_overrides(value)
 
-    @field_validator("pii_encryption_key")
+    @field_validator("pii_encryption_key", "backup_encryption_key")
     @classmethod
     def _pii_key(cls, value: SecretStr | None) -> SecretStr | None:
         if value is None or not value.get_secret_value().strip():
@@ -221,7 +276,7 @@ class Settings(BaseSettings):
             raise ValueError("must be at least 16 characters (a random secret)")
         return SecretStr(value.get_secret_value().strip())
 
-    @field_validator("pii_encryption_old_keys")
+    @field_validator("pii_encryption_old_keys", "backup_encryption_old_keys")
     @classmethod
     def _pii_old_keys(cls, value: SecretStr | None) -> SecretStr | None:
         if value is None or not parse_key_list(value.get_secret_value()):
@@ -235,6 +290,21 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"PII_ENCRYPTION_OLD_KEYS: key id {current[0]!r} is the current key "
                 "(PII_ENCRYPTION_KEY) too; an old key needs an id of its own"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _remote_needs_key(self) -> Settings:
+        if self.backup_remote_url is not None and self.backup_encryption_key is None:
+            raise ValueError(
+                "BACKUP_REMOTE_URL needs BACKUP_ENCRYPTION_KEY: backups hold every "
+                "person's data and leave the machine only encrypted"
+            )
+        current = self.backup_current_key()
+        if current is not None and any(k == current[0] for k, _ in self.backup_old_keys()):
+            raise ValueError(
+                f"BACKUP_ENCRYPTION_OLD_KEYS: key id {current[0]!r} is the current key "
+                "(BACKUP_ENCRYPTION_KEY) too; an old key needs an id of its own"
             )
         return self
 
@@ -331,6 +401,23 @@ class Settings(BaseSettings):
         if self.pii_encryption_old_keys is None:
             return []
         return parse_key_list(self.pii_encryption_old_keys.get_secret_value())
+
+    @property
+    def backup_repository_path(self) -> Path:
+        """``BACKUP_REPOSITORY`` as an absolute path."""
+        return Path(self.backup_repository).expanduser().resolve()
+
+    def backup_current_key(self) -> tuple[str, bytes] | None:
+        """``(key_id, key)`` of ``BACKUP_ENCRYPTION_KEY``, or None when it is not set."""
+        if self.backup_encryption_key is None:
+            return None
+        return parse_key(self.backup_encryption_key.get_secret_value())
+
+    def backup_old_keys(self) -> list[tuple[str, bytes]]:
+        """``(key_id, key)`` of each of ``BACKUP_ENCRYPTION_OLD_KEYS``."""
+        if self.backup_encryption_old_keys is None:
+            return []
+        return parse_key_list(self.backup_encryption_old_keys.get_secret_value())
 
     def __str__(self) -> str:
         return f"Settings({self.target})"

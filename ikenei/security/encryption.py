@@ -44,6 +44,7 @@ __all__ = [
     "DEV_KEY_FILE",
     "KEY_BYTES",
     "Cipher",
+    "NotAuthentic",
     "Sealed",
     "cipher_from_settings",
     "parse_key",
@@ -105,6 +106,14 @@ def parse_key_list(text: str) -> list[tuple[str, bytes]]:
             raise ValueError(f"key id {key_id!r} is given twice")
         seen.add(key_id)
     return keys
+
+
+class NotAuthentic(ValueError):
+    """Bytes that :meth:`Cipher.decrypt_bytes` refused; the message says why, never the bytes."""
+
+    def __init__(self, reason: str, key_id: str | None = None) -> None:
+        self.key_id = key_id
+        super().__init__(reason)
 
 
 def _aad(table: str, column: str, row_id: Any) -> bytes:
@@ -185,6 +194,29 @@ class Cipher:
         except UnicodeDecodeError:  # authentic bytes that are not text: never ours
             raise DecryptionFailed(
                 table, column, row_id, "the decrypted value is not text"
+            ) from None
+
+    def encrypt_bytes(self, data: bytes, aad: bytes) -> Sealed:
+        """``data`` sealed under the current key, bound to ``aad`` (the same format as a field)."""
+        nonce = os.urandom(NONCE_BYTES)
+        body = self._keys[self._current].encrypt(nonce, data, aad)
+        return Sealed(bytes([VERSION]) + nonce + body, self._current)
+
+    def decrypt_bytes(self, ciphertext: bytes, key_id: str, aad: bytes) -> bytes:
+        """The bytes sealed by :meth:`encrypt_bytes`; ``NotAuthentic`` saying why they are not given."""
+        aes = self._keys.get(key_id)
+        if aes is None:
+            raise NotAuthentic(f"encrypted under key {key_id!r}, which is not configured", key_id)
+        data = bytes(ciphertext)
+        if len(data) < OVERHEAD or data[0] != VERSION:
+            raise NotAuthentic("not a ciphertext of ours", key_id)
+        try:
+            return aes.decrypt(data[1 : 1 + NONCE_BYTES], data[1 + NONCE_BYTES :], aad)
+        except InvalidTag:
+            raise NotAuthentic(
+                f"authentication failed: altered, moved, or key {key_id!r} is not the key "
+                "it was written with",
+                key_id,
             ) from None
 
     def check_value(self, key_id: str) -> bytes:
