@@ -66,6 +66,7 @@ __all__ = [
     "dsn_for_database",
     "pending",
     "require_migrated",
+    "restore_point",
     "rollback",
     "status",
     "unlock",
@@ -576,6 +577,7 @@ def apply(
         if not todo:
             out(f"nothing to apply: {len(migrations)} migration(s) already applied")
             return []
+        restore_point(dsn, f"before-{todo[0].id}", out)
         done = _run(backend, list(todo), "apply", out)
         if todo.post_apply:
             with backend.transaction():
@@ -584,6 +586,26 @@ def apply(
                     hook.process_steps(backend, "apply")
     out(f"applied {len(done)} migration(s); {len(migrations)} in all")
     return done
+
+
+def restore_point(dsn: str, name: str, out: Out = print) -> str | None:
+    """A named restore point when the server archives its WAL (its LSN), else None.
+
+    ``ikenei backup restore --to-name before-<migration>`` then brings back the
+    database as it was before the run, data included. A role that may not make
+    one (a superuser's right by default) gets a note, not a failure.
+    """
+    name = name[:63]  # PostgreSQL's limit for a restore point's name
+    with _connect(dsn) as conn:
+        if not _q().archiving(conn):
+            return None
+        try:
+            lsn = _q().create_restore_point(conn, name=name)
+        except psycopg.errors.InsufficientPrivilege:
+            out(f"note: no restore point {name!r}: the role may not create one")
+            return None
+    out(f"restore point {name!r} at {lsn}")
+    return lsn
 
 
 def rollback(

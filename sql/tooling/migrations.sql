@@ -31,3 +31,13 @@ SELECT EXISTS (
     SELECT 1 FROM pg_stat_activity
      WHERE datname = current_database() AND application_name LIKE :application_pattern
 );
+
+-- name: archiving()$
+-- Whether the server archives its WAL (so that a named restore point can be
+-- restored to).
+SELECT current_setting('archive_mode') <> 'off';
+
+-- name: create_restore_point(name)$
+-- A named point in the WAL, before a migration run (`ikenei backup restore
+-- --to-name before-<first migration>` undoes the run with its data); its LSN.
+SELECT pg_create_restore_point(:name)::text;
