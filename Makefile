@@ -13,7 +13,7 @@ PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help install migrate rollback migrations-status migrations-unlock seed-prod seed-dev \
-	db-verify retention-run db-start db-stop db-status db-url psql keys-rotate keys-status test test-db bench lint
+	db-verify retention-run db-start db-stop db-status db-url psql keys-rotate keys-status test test-db test-drills bench lint
 
 help: ## list the targets
 	@echo "usage: make TARGET"
@@ -88,6 +88,9 @@ test: $(STAMP) ## run the test suite against a real PostgreSQL
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test-db: test ## same as test
+
+test-drills: $(STAMP) ## the slow backup drills and figures (marker backup_drills; a few minutes)
+	$(BIN)/pytest -m backup_drills $(PYTEST_ARGS)
 
 bench: $(BENCH_STAMP) ## run the benchmarks
 	$(BIN)/python -m bench

@@ -58,6 +58,8 @@ import psycopg
 import pytest
 from pii_support import TEST_PII_KEY
 
+pytest_plugins = ("backup_support",)
+
 from ikenei.schema import migrations
 
 DATABASE_PREFIX = "ikenei_test_"
