@@ -89,6 +89,17 @@ def server_user() -> str | None:
     return _SYSTEM_USER
 
 
+def as_server_user() -> dict[str, object]:
+    """``subprocess`` arguments that run a program as the server's user, with its own
+    group only: as root's group, directories private to root would stay closed to it."""
+    user = server_user()
+    if user is None:
+        return {}
+    import pwd
+
+    return {"user": user, "group": pwd.getpwnam(user).pw_gid, "extra_groups": []}
+
+
 @functools.cache
 def _ensure_system_user() -> None:
     _library().utils.ensure_user_exists(_SYSTEM_USER)
@@ -384,8 +395,8 @@ def _initdb(data: Path) -> None:
     subprocess.run(
         [str(program_path("initdb")), "-D", str(data), "--auth=trust", "--auth-local=trust",
          "--encoding=utf8", "-U", SUPERUSER],
-        check=True, stdin=subprocess.DEVNULL, capture_output=True, text=True,
-        user=server_user(), timeout=300,
+        check=True, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=300,
+        **as_server_user(),
     )
 
 

@@ -90,7 +90,7 @@ def run(
             text=True,
             env=env,
             timeout=timeout,
-            user=embedded.server_user() if as_server else None,
+            **(embedded.as_server_user() if as_server else {}),
         )
     except subprocess.CalledProcessError as exc:
         raise BackupError(f"{what or name} failed: {first_lines(exc.stderr)}") from None
