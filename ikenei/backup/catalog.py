@@ -70,6 +70,17 @@ class Backup:
         return replace(self, **changes)
 
 
+@dataclass(frozen=True)
+class Problem:
+    """What a verification found wrong, and where: a backup id, "wal", "remote" or "repository"."""
+
+    subject: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.subject}: {self.message}"
+
+
 def write_json(path: Path, data: dict[str, Any]) -> None:
     """``data`` as JSON at ``path``, whole or not at all."""
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")

@@ -42,7 +42,7 @@ from urllib.parse import urlsplit
 import zstandard
 
 from ikenei.backup import archive
-from ikenei.backup.catalog import RECORD, Backup, write_json
+from ikenei.backup.catalog import RECORD, Backup, Problem, write_json
 from ikenei.backup.repository import META, LocalRepository
 from ikenei.errors import BackupError
 from ikenei.security.encryption import Cipher, NotAuthentic
@@ -372,10 +372,8 @@ def _untar(stream: IO[bytes], target: Path) -> None:
         tar.extractall(target, filter="data")
 
 
-def verify(settings: Settings, repo: LocalRepository, *, out: Out = print) -> list[Any]:
+def verify(settings: Settings, repo: LocalRepository, *, out: Out = print) -> list[Problem]:
     """Every backup and WAL file the catalog says is off-site is there and authentic."""
-    from ikenei.backup.verify import Problem
-
     remote = Remote(settings)
     problems: list[Problem] = []
     names = remote.names("")

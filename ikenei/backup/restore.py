@@ -170,12 +170,12 @@ def _restore(
     out(f"restoring {' + '.join(b.id for b in chain)} into {target}, recovering to {point}")
     made = not target.exists()
     try:
-        _materialize(repo, chain, target)
-        _configure(target, repo.wal_dir, recovery)
+        materialize(repo, chain, target)
+        configure_recovery(target, repo.wal_dir, recovery)
         running = instance.start(target)
         try:
             instance.wait_until(
-                lambda: _promoted(running), timeout=RECOVERY_TIMEOUT,
+                lambda: promoted(running), timeout=RECOVERY_TIMEOUT,
                 what="recovery", data_dir=target,
             )
         except BaseException:
@@ -216,7 +216,7 @@ def _backup_before_point(repo: LocalRepository, backups: list[Backup], name: str
     return candidates[-1], lsn
 
 
-def _materialize(repo: LocalRepository, chain: list[Backup], target: Path) -> None:
+def materialize(repo: LocalRepository, chain: list[Backup], target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     if len(chain) == 1:
         shutil.copytree(repo.data_dir(chain[0].id), target, symlinks=True, dirs_exist_ok=True)
@@ -246,7 +246,7 @@ def _socket_locks(target: Path) -> list[str]:
     return [p.name for p in target.glob(".s.PGSQL.*")]
 
 
-def _configure(target: Path, wal_dir: Path, recovery: dict[str, str]) -> None:
+def configure_recovery(target: Path, wal_dir: Path, recovery: dict[str, str]) -> None:
     values = {
         "restore_command": f'cp "{wal_dir}/%f" "%p"',
         **recovery,
@@ -264,7 +264,7 @@ def _configure(target: Path, wal_dir: Path, recovery: dict[str, str]) -> None:
     tools.give_to_server(target, recursive=True)
 
 
-def _promoted(running: instance.Instance) -> bool:
+def promoted(running: instance.Instance) -> bool:
     try:
         with server.connect(running.url(), "the restored server") as conn:
             return not server.q().in_recovery(conn)

@@ -33,8 +33,8 @@ from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ikenei.backup import archive, instance, server, tools
-from ikenei.backup.catalog import Backup
+from ikenei.backup import archive, instance, restore, server, tools
+from ikenei.backup.catalog import Backup, Problem, chain_of
 from ikenei.backup.repository import LocalRepository
 from ikenei.errors import BackupError
 
@@ -43,15 +43,6 @@ if TYPE_CHECKING:
 
 Out = Callable[[str], Any]
 _INCREMENTAL_FROM = re.compile(r"^INCREMENTAL FROM LSN: (\S+)$", re.MULTILINE)
-
-
-@dataclass(frozen=True)
-class Problem:
-    subject: str  # a backup id, "wal", "remote" or "repository"
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.subject}: {self.message}"
 
 
 @dataclass
@@ -268,9 +259,6 @@ def drill_backup(
     inspect: Callable[[instance.Instance], Any] | None = None,
 ) -> DrillResult:
     """Restore ``backup_id`` into a scratch directory, check the data there, remove it."""
-    from ikenei.backup.catalog import chain_of
-    from ikenei.backup.restore import _configure, _materialize, _promoted
-
     backup = repo.get(backup_id)
     chain = chain_of(backup, {b.id: b for b in repo.backups()})
     scratch = Path(tempfile.mkdtemp(prefix="ikenei-drill-"))
@@ -279,11 +267,11 @@ def drill_backup(
     result = DrillResult(backup_id)
     out(f"drill: restoring {backup_id} into a scratch directory")
     try:
-        _materialize(repo, chain, target)
-        _configure(target, repo.wal_dir, {"recovery_target": "immediate"})
+        restore.materialize(repo, chain, target)
+        restore.configure_recovery(target, repo.wal_dir, {"recovery_target": "immediate"})
         running = instance.start(target)
         try:
-            instance.wait_until(lambda: _promoted(running), timeout=3600, what="recovery", data_dir=target)
+            instance.wait_until(lambda: restore.promoted(running), timeout=3600, what="recovery", data_dir=target)
             if inspect is not None:
                 inspect(running)
             result = _check_data(settings, running, backup_id, out)
