@@ -140,14 +140,15 @@ def prepare_for_server(directory: Path) -> None:
 
 
 def make_reachable(path: Path) -> None:
-    """Let the server's user reach ``path`` when it is not ours: its parents get o+x,
-    as the wheel does for its data directory."""
+    """Let the server's user reach ``path`` when it is not ours: its parents get g+x and
+    o+x, as the wheel does for its data directory (a server the wheel starts keeps
+    root's group, so the group's bits count too)."""
     if server_user() is None:
         return
     for parent in path.parents:
         mode = parent.stat().st_mode
-        if not mode & 0o001:
-            parent.chmod(mode | 0o001)
+        if mode & 0o011 != 0o011:
+            parent.chmod(mode | 0o011)
 
 
 def write_settings(data_dir: Path, values: dict[str, str]) -> bool:
