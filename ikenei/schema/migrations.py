@@ -596,7 +596,8 @@ def restore_point(dsn: str, name: str, out: Out = print) -> str | None:
     one (a superuser's right by default) gets a note, not a failure.
     """
     name = name[:63]  # PostgreSQL's limit for a restore point's name
-    with _connect(dsn) as conn:
+    # The run's own backend has just reached the server: a plain connection suffices.
+    with psycopg.connect(dsn, autocommit=True, connect_timeout=CONNECT_TIMEOUT) as conn:
         if not _q().archiving(conn):
             return None
         try:
