@@ -26,6 +26,7 @@ from feedback_fixtures import (
     make_org,
     make_setup,
 )
+from process_support import TQ as PQ
 from statement_counter import count_statements
 
 from ikenei import Database
@@ -457,11 +458,11 @@ async def test_invitation_start_decline_and_reminders(db: Database) -> None:
     assert sent.sent_at is not None
     assert (await fb.mark_invitation_sent(peer_invitation)).sent_at == sent.sent_at
 
-    reminded = await fb.record_reminder(peer_invitation)
-    assert reminded.reminder_count == 1 and reminded.last_reminded_at is not None
-    reminded_twice = await fb.record_reminder(peer_invitation)
+    # Reminders follow the organization's limits (3 days apart by default): see test_notifications.py.
+    reminded = await fb.record_reminder(peer_invitation, at=sent.sent_at + timedelta(days=3))
+    assert reminded.reminder_count == 1 and reminded.last_reminded_at == sent.sent_at + timedelta(days=3)
+    reminded_twice = await fb.record_reminder(peer_invitation, at=sent.sent_at + timedelta(days=6))
     assert reminded_twice.reminder_count == 2
-    assert reminded_twice.last_reminded_at >= reminded.last_reminded_at
 
     declined = await fb.decline_invitation(peer_invitation)
     assert declined.status == "declined" and declined.declined_at is not None
@@ -552,7 +553,10 @@ async def test_pending_raters_feed_reminders(db: Database) -> None:
                     rater_email="old@partner.example", token_expires_at=datetime.now(UTC) - timedelta(hours=1))
     await fb.submit(c, answers(s, (4, 4, 4)))
     await fb.start_invitation(b)
-    await fb.record_reminder(b)
+    # Sent four days ago and reminded half an hour ago (reminders keep 3 days apart).
+    await fb.mark_invitation_sent(b)
+    await executor(db).execute(PQ.backdate_invitation_sent, b, datetime.now(UTC) - timedelta(days=4))
+    await fb.record_reminder(b, at=datetime.now(UTC) - timedelta(minutes=30))
     await fb.mark_invitation_sent(a)
 
     # Least recently contacted first: never, then Bob (reminded), then Ann (sent since).

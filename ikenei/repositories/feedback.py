@@ -65,6 +65,7 @@ class Question:
     scale_min: int | None
     scale_max: int | None
     is_required: bool
+    weight: Decimal  # of the question within its competency in the weighted score
     created_at: datetime
     updated_at: datetime
 
@@ -178,6 +179,7 @@ class Answer:
     question_id: UUID
     rating: int | None = None
     comment: str | None = None
+    option_ids: tuple[UUID, ...] = ()  # the options chosen, for a choice question
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,6 +243,99 @@ class RelationshipCompletion:
     completed: int
     declined: int
     expired: int
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionOption:
+    """One option of a single or multiple choice question."""
+
+    id: UUID
+    question_id: UUID
+    position: int
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class OptionCount:
+    """How many answers chose one option (or, for an NPS question, fell in one band)."""
+
+    option_id: UUID | None  # None for the NPS bands
+    label: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionResult:
+    """The aggregate of one question's answers by others, under the anonymity threshold.
+
+    rating and nps: average_rating (and nps_score, % promoters 9-10 minus %
+    detractors 0-6, for nps); choice questions: the count per option; nps:
+    the count per band (detractors, passives, promoters). answer_count is the
+    number of submissions counted; everything is None or 0 while too few
+    answered to be shown.
+    """
+
+    question_id: UUID
+    position: int
+    question_text: str
+    question_type: str
+    answer_count: int
+    average_rating: Decimal | None
+    nps_score: Decimal | None
+    distribution: tuple[OptionCount, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _StoredQuestionResult:
+    question_id: UUID
+    position: int
+    question_text: str
+    question_type: str
+    answer_count: int
+    average_rating: Decimal | None
+    nps_score: Decimal | None
+    distribution: list[dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class Reminder:
+    """A reminder recorded for an invitation, with the notification queued for it."""
+
+    invitation_id: UUID
+    reminder_count: int
+    last_reminded_at: datetime
+    notification_id: UUID
+    recipient_user_id: UUID | None  # None: the invitation's external rater
+
+
+@dataclass(frozen=True, slots=True)
+class DueReminder:
+    """An invitation owed a reminder: whom to write to, about whom, and how many reminders are left."""
+
+    invitation_id: UUID
+    target_user_id: UUID
+    target_name: str
+    rater_user_id: UUID | None
+    rater_name: str | None
+    rater_email: str
+    relationship: str
+    reminder_count: int
+    reminders_left: int
+    sent_at: datetime
+    last_reminded_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class _ReminderState:
+    status: str
+    cycle_status: str
+    sent: bool
+    reminder_count: int
+    max_reminders: int
+    reminder_interval_days: int
+    next_due_at: datetime | None
+    cycle_ended: bool
+    token_expired: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -333,16 +428,21 @@ class FeedbackRepository:
         scale_max: int | None = None,
         is_required: bool = True,
         position: int | None = None,
+        weight: Decimal | None = None,
     ) -> Question:
         """Adds a question after the last one (or at a free ``position``).
 
-        A rating question needs a competency; its scale defaults to 1-5. The
+        Types: ``rating`` (needs a competency; scale defaults to 1-5),
+        ``text``, ``single_choice`` and ``multiple_choice`` (give them options
+        with ``set_options``) and ``nps`` (0-10, no competency). ``weight``
+        (default 1) weighs the question within its competency in
+        ``weighted_score``. The
         questions of a form used by an active or closed cycle are frozen:
         ``Conflict`` naming that cycle's state.
         """
         return await self._x.one_found(
             Q.add_feedback_question, Question, form_id, position, question_text, question_type,
-            competency_id, scale_min, scale_max, is_required,
+            competency_id, scale_min, scale_max, is_required, weight,
             missing=("feedback form", form_id),
         )
 
@@ -361,7 +461,7 @@ class FeedbackRepository:
         q = question
         return await self._x.one_found(
             Q.update_feedback_question, Question, q.id, q.question_text, q.question_type,
-            q.competency_id, q.scale_min, q.scale_max, q.is_required,
+            q.competency_id, q.scale_min, q.scale_max, q.is_required, q.weight,
             missing=("feedback question", q.id),
         )
 
@@ -378,6 +478,29 @@ class FeedbackRepository:
             await self.get_form(form_id)
             raise InvalidData("question_ids", "must name every question of the form exactly once")
         return moved
+
+    async def set_options(self, question_id: UUID, labels: list[str]) -> list[QuestionOption]:
+        """Replaces the options of a choice question with ``labels``, in that order; returns them.
+
+        ``InvalidData`` naming ``question_id`` (not a choice question),
+        ``label`` (blank) or ``AlreadyExists`` (``label``, twice); ``Conflict``
+        while a cycle uses the form (options are frozen with their question).
+        """
+        if not labels:
+            raise InvalidData("labels", "a choice question needs at least one option")
+        # Two statements in one transaction: a unique index (lower(label)) would
+        # see the old options still there if the delete ran in the same statement.
+        async with self._x.transaction() as x:
+            await x.execute(Q.delete_feedback_question_options, question_id)
+            options = await x.all(Q.add_feedback_question_options, QuestionOption, question_id, labels)
+        if not options:
+            raise NotFound("feedback question", question_id)
+        return options
+
+    async def list_options(self, form_id: UUID) -> list[QuestionOption]:
+        """Every option of the form's choice questions, by question position then option position."""
+        return await self._x.all(Q.list_feedback_question_options, QuestionOption, form_id)
+
 
     # Cycles ------------------------------------------------------------------
 
@@ -526,9 +649,53 @@ class FeedbackRepository:
         assert invitation is not None  # decline_feedback raises instead of returning nothing
         return invitation
 
-    async def record_reminder(self, invitation_id: UUID) -> Invitation:
-        """Counts a reminder sent now for an open invitation of an active cycle."""
-        return await self._change_invitation(Q.record_feedback_reminder, invitation_id, "reminded")
+    async def due_reminders(
+        self, cycle_id: UUID, *, at: datetime | None = None, limit: int = 100, offset: int = 0
+    ) -> list[DueReminder]:
+        """The invitations of an active cycle owed a reminder at ``at`` (default now), longest waiting first.
+
+        Exactly those ``record_reminder`` accepts: sent, still open, token valid,
+        before the cycle's end, fewer reminders than the organization's
+        ``feedback.max_reminders`` and the last contact at least
+        ``feedback.reminder_interval_days`` ago (organization settings, else
+        the system settings, else 3 and 3).
+        """
+        return await self._x.all(Q.list_feedback_due_reminders, DueReminder, cycle_id, at, limit, offset)
+
+    async def record_reminder(
+        self, invitation_id: UUID, *, channel: str = "email", at: datetime | None = None
+    ) -> Reminder:
+        """Counts a reminder at ``at`` (default now) and queues its notification, in one statement.
+
+        Only within the limits ``due_reminders`` applies; of racing callers
+        only one records it. Otherwise ``Conflict`` naming what stands in the
+        way: the invitation's or the cycle's status, ``expired``, ``ends_at``
+        (the cycle ended), ``sent_at`` (never sent), ``max_reminders`` or
+        ``reminder_interval_days`` (too soon).
+        """
+        reminder = await self._x.one(Q.record_feedback_reminder, Reminder, invitation_id, channel, at)
+        if reminder is not None:
+            return reminder
+        state = await self._x.one(Q.get_feedback_reminder_state, _ReminderState, invitation_id, at)
+        if state is None:
+            raise NotFound("feedback invitation", invitation_id)
+        refusal = f"feedback invitation {invitation_id} takes no reminder now"
+        if state.status not in ("pending", "started"):
+            raise Conflict(f"{refusal}: it is {state.status}", state.status)
+        if state.cycle_status != "active":
+            raise Conflict(f"{refusal}: its cycle is {state.cycle_status}", state.cycle_status)
+        if state.cycle_ended:
+            raise Conflict(f"{refusal}: its cycle has ended", "ends_at")
+        if state.token_expired:
+            raise Conflict(f"{refusal}: its access token expired", "expired")
+        if not state.sent:
+            raise Conflict(f"{refusal}: it was never sent", "sent_at")
+        if state.reminder_count >= state.max_reminders:
+            raise Conflict(f"{refusal}: it had all {state.max_reminders} reminders", "max_reminders")
+        raise Conflict(
+            f"{refusal}: the next one is due at {state.next_due_at.isoformat() if state.next_due_at else '?'}",
+            "reminder_interval_days",
+        )
 
     async def _change_invitation(self, query: Query, invitation_id: UUID, done: str) -> Invitation:
         invitation = await self._x.one(query, Invitation, invitation_id)
@@ -599,7 +766,10 @@ class FeedbackRepository:
         cycle's close is refused, also when it raced the close.
 
         Refusals: ``NotFound`` (no such invitation); ``InvalidData`` naming
-        ``access_token`` (wrong token), ``rating`` (off the question's scale),
+        ``access_token`` (wrong token), ``rating`` (off the question's scale,
+        or given to a question of another type), ``option_ids`` (not exactly
+        one option for a single choice, none for a multiple choice, an option
+        of another question, or options for a question of another type),
         ``question_id`` (not a question of the cycle's form) or ``answers``
         (required ones missing); ``Conflict`` naming the current state of the
         cycle (draft, closed, cancelled), of the invitation (completed,
@@ -619,6 +789,8 @@ class FeedbackRepository:
         payload: dict[str, Any] = {
             "id": str(answer_id), "question_id": str(answer.question_id), "rating": answer.rating,
         }
+        if answer.option_ids:
+            payload["option_ids"] = [str(o) for o in answer.option_ids]
         text = answer.comment.strip() if answer.comment is not None else ""
         if text:
             table, column = _COMMENTS
@@ -673,6 +845,26 @@ class FeedbackRepository:
             stored.comment_ciphertext, stored.comment_key_id,
             table=table, column=column, row_id=stored.response_id,
         )
+
+    async def question_results(self, target_user_id: UUID, cycle_id: UUID) -> list[QuestionResult]:
+        """Per question of the form but text ones, the aggregate of others' answers (see ``QuestionResult``).
+
+        Only answers of the rater groups ``results_by_group`` shows (on their
+        own or within ``others``) are counted, so the two cannot be subtracted
+        to uncover a hidden group; self-assessment is left out.
+        """
+        stored = await self._x.all(
+            Q.get_feedback_question_results, _StoredQuestionResult, target_user_id, cycle_id
+        )
+        return [
+            QuestionResult(
+                s.question_id, s.position, s.question_text, s.question_type, s.answer_count,
+                s.average_rating, s.nps_score,
+                tuple(OptionCount(UUID(d["option_id"]) if d["option_id"] else None, d["label"], d["count"])
+                      for d in s.distribution),
+            )
+            for s in stored
+        ]
 
     async def completion(self, cycle_id: UUID) -> list[RelationshipCompletion]:
         """Per relationship, how many invitations the cycle has and where they stand."""

@@ -57,46 +57,49 @@ RETURNING id;
 
 -- Questions -----------------------------------------------------------------
 
--- name: add_feedback_question(form_id, position, question_text, question_type, competency_id, scale_min, scale_max, is_required)^
--- Adds a question to a form at position (NULL: after the last); a rating question's scale defaults to 1-5.
+-- name: add_feedback_question(form_id, position, question_text, question_type, competency_id, scale_min, scale_max, is_required, weight)^
+-- Adds a question to a form at position (NULL: after the last); a rating question's scale defaults to 1-5,
+-- an nps question's is 0-10.
 INSERT INTO feedback_questions
     (organization_id, form_id, position, question_text, question_type, competency_id,
-     scale_min, scale_max, is_required)
+     scale_min, scale_max, is_required, weight)
 SELECT f.organization_id, f.id,
        coalesce(:position::smallint,
                 (SELECT coalesce(max(q.position), 0) + 1 FROM feedback_questions q WHERE q.form_id = f.id)),
        :question_text::text, :question_type::text, :competency_id::uuid,
-       CASE WHEN :question_type::text = 'rating' THEN coalesce(:scale_min::smallint, 1) ELSE :scale_min::smallint END,
-       CASE WHEN :question_type::text = 'rating' THEN coalesce(:scale_max::smallint, 5) ELSE :scale_max::smallint END,
-       :is_required::boolean
+       CASE :question_type::text WHEN 'rating' THEN coalesce(:scale_min::smallint, 1)
+                                 WHEN 'nps' THEN coalesce(:scale_min::smallint, 0) ELSE :scale_min::smallint END,
+       CASE :question_type::text WHEN 'rating' THEN coalesce(:scale_max::smallint, 5)
+                                 WHEN 'nps' THEN coalesce(:scale_max::smallint, 10) ELSE :scale_max::smallint END,
+       :is_required::boolean, coalesce(:weight::numeric, 1)
   FROM feedback_forms f
  WHERE f.id = :form_id AND f.deleted_at IS NULL
 RETURNING id, organization_id, form_id, position, question_text, question_type, competency_id,
-          scale_min, scale_max, is_required, created_at, updated_at;
+          scale_min, scale_max, is_required, weight, created_at, updated_at;
 
 -- name: get_feedback_question(question_id)^
 -- One question by id, or nothing.
 SELECT id, organization_id, form_id, position, question_text, question_type, competency_id,
-       scale_min, scale_max, is_required, created_at, updated_at
+       scale_min, scale_max, is_required, weight, created_at, updated_at
   FROM feedback_questions
  WHERE id = :question_id;
 
 -- name: list_feedback_questions(form_id)
 -- The questions of a form in their order.
 SELECT id, organization_id, form_id, position, question_text, question_type, competency_id,
-       scale_min, scale_max, is_required, created_at, updated_at
+       scale_min, scale_max, is_required, weight, created_at, updated_at
   FROM feedback_questions
  WHERE form_id = :form_id
  ORDER BY position;
 
--- name: update_feedback_question(question_id, question_text, question_type, competency_id, scale_min, scale_max, is_required)^
+-- name: update_feedback_question(question_id, question_text, question_type, competency_id, scale_min, scale_max, is_required, weight)^
 -- Replaces the editable fields of a question (not its position); returns it, or nothing.
 UPDATE feedback_questions
    SET question_text = :question_text, question_type = :question_type, competency_id = :competency_id,
-       scale_min = :scale_min, scale_max = :scale_max, is_required = :is_required
+       scale_min = :scale_min, scale_max = :scale_max, is_required = :is_required, weight = :weight
  WHERE id = :question_id
 RETURNING id, organization_id, form_id, position, question_text, question_type, competency_id,
-          scale_min, scale_max, is_required, created_at, updated_at;
+          scale_min, scale_max, is_required, weight, created_at, updated_at;
 
 -- name: delete_feedback_question(question_id)$
 -- Deletes a question; returns its id, or nothing if absent.
@@ -121,12 +124,39 @@ WITH wanted AS (
       FROM wanted w, complete
      WHERE q.id = w.id AND q.form_id = :form_id AND complete.ok
     RETURNING q.id, q.organization_id, q.form_id, q.position, q.question_text, q.question_type,
-              q.competency_id, q.scale_min, q.scale_max, q.is_required, q.created_at, q.updated_at
+              q.competency_id, q.scale_min, q.scale_max, q.is_required, q.weight, q.created_at, q.updated_at
 )
 SELECT id, organization_id, form_id, position, question_text, question_type, competency_id,
-       scale_min, scale_max, is_required, created_at, updated_at
+       scale_min, scale_max, is_required, weight, created_at, updated_at
   FROM moved
  ORDER BY position;
+
+-- Options of choice questions ---------------------------------------------------
+
+-- name: delete_feedback_question_options(question_id)!
+-- Deletes every option of a question (the first half of set_options, in its transaction).
+DELETE FROM feedback_question_options WHERE question_id = :question_id;
+
+-- name: add_feedback_question_options(question_id, labels)
+-- Adds options to a question, numbered 1..n in the order of labels; returns them.
+-- Nothing if the question is absent.
+WITH added AS (
+    INSERT INTO feedback_question_options (organization_id, form_id, question_id, position, label)
+    SELECT q.organization_id, q.form_id, q.id, t.ord::smallint, t.label
+      FROM feedback_questions q CROSS JOIN unnest(:labels::text[]) WITH ORDINALITY AS t(label, ord)
+     WHERE q.id = :question_id
+    RETURNING id, question_id, position, label
+)
+SELECT id, question_id, position, label FROM added ORDER BY position;
+
+-- name: list_feedback_question_options(form_id)
+-- Every option of a form's questions, by question position, then option position.
+SELECT o.id, o.question_id, o.position, o.label
+  FROM feedback_question_options o
+  JOIN feedback_questions q ON q.id = o.question_id
+ WHERE o.form_id = :form_id
+ ORDER BY q.position, o.position;
+
 
 -- Cycles --------------------------------------------------------------------
 
@@ -268,17 +298,85 @@ SELECT id, organization_id, cycle_id, target_user_id, rater_user_id, rater_email
        started_at, completed_at, declined_at, created_at, updated_at
   FROM decline_feedback(:invitation_id::uuid, :access_token_hash::bytea);
 
--- name: record_feedback_reminder(invitation_id)^
--- Counts a reminder sent for an open invitation of an active cycle; nothing otherwise.
-UPDATE feedback_invitations i
-   SET reminder_count = i.reminder_count + 1, last_reminded_at = now()
-  FROM feedback_cycles c
- WHERE i.id = :invitation_id AND i.status IN ('pending', 'started')
-   AND c.id = i.cycle_id AND c.status = 'active'
-RETURNING i.id, i.organization_id, i.cycle_id, i.target_user_id, i.rater_user_id, i.rater_email,
-          i.rater_name, i.relationship, i.status, i.token_expires_at, i.reminder_count,
-          i.last_reminded_at, i.sent_at, i.started_at, i.completed_at, i.declined_at,
-          i.created_at, i.updated_at;
+-- name: record_feedback_reminder(invitation_id, channel, at)^
+-- Records a reminder to the rater of an open, sent invitation of an active
+-- cycle at `at` (NULL: now) and queues its notification, in one statement,
+-- only while the organization's limits allow it: fewer than max_reminders so
+-- far, the last one (or the sending) at least reminder_interval_days ago, and
+-- before the cycle's end and the token's expiry. Of two racing callers only
+-- one passes: the second re-reads the updated row and fails the same checks.
+-- Nothing when refused (see get_feedback_reminder_state).
+WITH policy AS (
+    SELECT p.max_reminders, p.reminder_interval_days, coalesce(:at::timestamptz, now()) AS at
+      FROM feedback_invitations i
+     CROSS JOIN LATERAL feedback_reminder_policy(i.organization_id) p
+     WHERE i.id = :invitation_id
+), reminded AS (
+    UPDATE feedback_invitations i
+       SET reminder_count = i.reminder_count + 1, last_reminded_at = p.at
+      FROM feedback_cycles c, policy p
+     WHERE i.id = :invitation_id AND i.status IN ('pending', 'started') AND i.sent_at IS NOT NULL
+       AND c.id = i.cycle_id AND c.status = 'active'
+       AND (c.ends_at IS NULL OR c.ends_at > p.at)
+       AND (i.token_expires_at IS NULL OR i.token_expires_at > p.at)
+       AND i.reminder_count < p.max_reminders
+       AND coalesce(i.last_reminded_at, i.sent_at) <= p.at - make_interval(days => p.reminder_interval_days)
+    RETURNING i.id, i.organization_id, i.rater_user_id, i.reminder_count, i.last_reminded_at
+), queued AS (
+    INSERT INTO notifications
+        (organization_id, recipient_user_id, channel, template_key, subject_type, subject_id, queued_at)
+    SELECT r.organization_id, r.rater_user_id, :channel::text, 'feedback.reminder', 'feedback_invitation', r.id,
+           r.last_reminded_at
+      FROM reminded r
+    RETURNING id, subject_id
+)
+SELECT r.id AS invitation_id, r.reminder_count, r.last_reminded_at, q.id AS notification_id,
+       r.rater_user_id AS recipient_user_id
+  FROM reminded r JOIN queued q ON q.subject_id = r.id;
+
+-- name: get_feedback_reminder_state(invitation_id, at)^
+-- Why an invitation takes no reminder at `at` (NULL: now): its and its cycle's
+-- status, whether it was sent, its reminders against the limits, and whether
+-- the cycle ended or the token expired. Nothing if the invitation is absent.
+SELECT i.status, c.status AS cycle_status, i.sent_at IS NOT NULL AS sent, i.reminder_count,
+       p.max_reminders, p.reminder_interval_days,
+       coalesce(i.last_reminded_at, i.sent_at) + make_interval(days => p.reminder_interval_days) AS next_due_at,
+       coalesce(c.ends_at <= coalesce(:at::timestamptz, now()), false) AS cycle_ended,
+       coalesce(i.token_expires_at <= coalesce(:at::timestamptz, now()), false) AS token_expired
+  FROM feedback_invitations i
+  JOIN feedback_cycles c ON c.id = i.cycle_id
+ CROSS JOIN LATERAL feedback_reminder_policy(i.organization_id) p
+ WHERE i.id = :invitation_id;
+
+-- name: list_feedback_due_reminders(cycle_id, at, limit, offset)
+-- The invitations of an active cycle owed a reminder at `at` (NULL: now):
+-- exactly those record_feedback_reminder would accept, with the rater to
+-- write to and the person rated, longest waiting first.
+WITH policy AS (
+    SELECT p.max_reminders, p.reminder_interval_days, coalesce(:at::timestamptz, now()) AS at
+      FROM feedback_cycles c
+     CROSS JOIN LATERAL feedback_reminder_policy(c.organization_id) p
+     WHERE c.id = :cycle_id
+)
+SELECT i.id AS invitation_id, i.target_user_id,
+       t.first_name || ' ' || t.last_name AS target_name,
+       i.rater_user_id,
+       coalesce(r.first_name || ' ' || r.last_name, i.rater_name) AS rater_name,
+       coalesce(r.email, i.rater_email) AS rater_email,
+       i.relationship, i.reminder_count, p.max_reminders - i.reminder_count AS reminders_left,
+       i.sent_at, i.last_reminded_at
+  FROM feedback_invitations i
+  JOIN feedback_cycles c ON c.id = i.cycle_id AND c.status = 'active'
+ CROSS JOIN policy p
+  JOIN users t ON t.id = i.target_user_id
+  LEFT JOIN users r ON r.id = i.rater_user_id
+ WHERE i.cycle_id = :cycle_id AND i.status IN ('pending', 'started') AND i.sent_at IS NOT NULL
+   AND (c.ends_at IS NULL OR c.ends_at > p.at)
+   AND (i.token_expires_at IS NULL OR i.token_expires_at > p.at)
+   AND i.reminder_count < p.max_reminders
+   AND coalesce(i.last_reminded_at, i.sent_at) <= p.at - make_interval(days => p.reminder_interval_days)
+ ORDER BY coalesce(i.last_reminded_at, i.sent_at), i.id
+ LIMIT :limit OFFSET :offset;
 
 -- name: expire_overdue_feedback_invitations(cycle_id)!
 -- Expires the open invitations of a cycle whose token expired or whose cycle ended (or is over).
@@ -383,3 +481,80 @@ SELECT g.relationship,
  WHERE c.id = :cycle_id
  GROUP BY g.relationship, g.ord
  ORDER BY g.ord;
+
+
+-- name: get_feedback_question_results(target_user_id, cycle_id)
+-- Per question of the cycle's form but text ones, in order: how many
+-- submissions of others are counted, their average rating (rating, nps), the
+-- NPS score (nps: % of 9-10 minus % of 0-6) and the distribution (choice: a
+-- count per option in order; nps: detractors, passives, promoters). Only the
+-- answers of rater groups results by group shows are counted (a group below
+-- the threshold folded into "others", dropped if still too small); self is
+-- left out. Logged in data_access_log as feedback.question_results.
+WITH threshold AS (
+    SELECT f.anonymity_threshold AS n
+      FROM feedback_cycles c
+      JOIN feedback_forms f ON f.id = c.form_id
+     WHERE c.id = :cycle_id
+), logged AS (
+    -- A read of sensitive results, logged in the same statement.
+    INSERT INTO data_access_log (actor, organization_id, subject_user_id, what)
+    SELECT coalesce(nullif(current_setting('ikenei.actor', true), ''), current_user),
+           c.organization_id, :target_user_id, 'feedback.question_results'
+      FROM feedback_cycles c
+     WHERE c.id = :cycle_id
+), answers AS (
+    SELECT r.question_id, r.relationship, r.submission_id, r.rating, r.option_ids
+      FROM feedback_responses r
+     WHERE r.target_user_id = :target_user_id AND r.cycle_id = :cycle_id AND r.relationship <> 'self'
+       AND (r.rating IS NOT NULL OR r.option_ids IS NOT NULL)
+), group_sizes AS (
+    SELECT a.question_id, a.relationship, count(DISTINCT a.submission_id) AS submissions,
+           CASE WHEN count(DISTINCT a.submission_id) >= t.n THEN a.relationship ELSE 'others' END AS rater_group
+      FROM answers a CROSS JOIN threshold t
+     GROUP BY a.question_id, a.relationship, t.n
+), shown AS (
+    SELECT g.question_id, g.relationship
+      FROM (SELECT question_id, relationship,
+                   sum(submissions) OVER (PARTITION BY question_id, rater_group) AS group_submissions
+              FROM group_sizes) g
+     CROSS JOIN threshold t
+     WHERE g.group_submissions >= t.n
+), kept AS (
+    SELECT a.question_id, a.submission_id, a.rating, a.option_ids
+      FROM answers a JOIN shown s ON s.question_id = a.question_id AND s.relationship = a.relationship
+), per_question AS (
+    SELECT k.question_id, count(DISTINCT k.submission_id)::int AS answer_count,
+           round(avg(k.rating), 2) AS average_rating,
+           count(*) FILTER (WHERE k.rating >= 9) AS promoters,
+           count(*) FILTER (WHERE k.rating BETWEEN 7 AND 8) AS passives,
+           count(*) FILTER (WHERE k.rating <= 6) AS detractors,
+           count(k.rating) AS rated
+      FROM kept k
+     GROUP BY k.question_id
+), per_option AS (
+    SELECT k.question_id, chosen.option_id, count(*)::int AS chosen_count
+      FROM kept k CROSS JOIN unnest(k.option_ids) AS chosen(option_id)
+     GROUP BY k.question_id, chosen.option_id
+)
+SELECT q.id AS question_id, q.position, q.question_text, q.question_type,
+       coalesce(p.answer_count, 0) AS answer_count,
+       p.average_rating,
+       CASE WHEN q.question_type = 'nps' AND p.rated > 0
+            THEN round(100.0 * (p.promoters - p.detractors) / p.rated, 1) END AS nps_score,
+       CASE WHEN q.question_type = 'nps' THEN
+                jsonb_build_array(
+                    jsonb_build_object('option_id', NULL, 'label', 'detractors', 'count', coalesce(p.detractors, 0)),
+                    jsonb_build_object('option_id', NULL, 'label', 'passives', 'count', coalesce(p.passives, 0)),
+                    jsonb_build_object('option_id', NULL, 'label', 'promoters', 'count', coalesce(p.promoters, 0)))
+            ELSE coalesce((SELECT jsonb_agg(jsonb_build_object('option_id', o.id, 'label', o.label,
+                                                               'count', coalesce(po.chosen_count, 0))
+                                            ORDER BY o.position)
+                             FROM feedback_question_options o
+                             LEFT JOIN per_option po ON po.question_id = o.question_id AND po.option_id = o.id
+                            WHERE o.question_id = q.id), '[]'::jsonb) END AS distribution
+  FROM feedback_cycles c
+  JOIN feedback_questions q ON q.form_id = c.form_id AND q.question_type <> 'text'
+  LEFT JOIN per_question p ON p.question_id = q.id
+ WHERE c.id = :cycle_id
+ ORDER BY q.position;
