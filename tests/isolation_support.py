@@ -30,6 +30,7 @@ from ikenei.repositories.analytics import Report, Widget
 from ikenei.repositories.competencies import (
     Competency,
     CompetencyCategory,
+    Evidence,
     LevelSpec,
     ProficiencyLevel,
 )
@@ -41,7 +42,10 @@ from ikenei.repositories.learning import (
     LearningResource,
     Recommendation,
 )
+from ikenei.repositories.nominations import Nomination
+from ikenei.repositories.notifications import Notification
 from ikenei.repositories.organizations import Organization
+from ikenei.repositories.plan_templates import PlanFromTemplate, PlanTemplate
 from ikenei.repositories.privacy import subject_reference
 from ikenei.repositories.roles import Role
 from ikenei.repositories.users import User, UsersRepository
@@ -90,6 +94,12 @@ class OrgData:
     running_report: Report
     widget: Widget
     subject_reference: str  # of the member, as the processing log keeps it
+    colleague: User  # proposed as the member's peer rater in the draft cycle
+    nomination: Nomination  # that proposal, not decided yet
+    notification: Notification  # queued to the member about the active cycle
+    choice_question: Question  # a single choice question of the spare form, with options
+    template: PlanTemplate  # with one objective due ten days after the start
+    template_plan: PlanFromTemplate  # the colleague's active plan from it, overdue since 2026
 
     @property
     def comment(self) -> str:
@@ -216,7 +226,8 @@ async def build_organization(db: Database, label: str) -> OrgData:
                                 LevelSpec(f"{name} expert")],
     )
     await comp.set_level(org.id, member.id, competency.id, current_level=1, target_level=3,
-                         source="manager", set_by=manager.id)
+                         source="manager", set_by=manager.id,
+                         evidence=Evidence(note=f"{label} private evidence", url=f"https://{label}.example/e"))
 
     fb = db.feedback
     form = await fb.create_form(org.id, title=f"{name} 360", form_type="360",
@@ -228,6 +239,9 @@ async def build_organization(db: Database, label: str) -> OrgData:
     spare_form = await fb.create_form(org.id, title=f"{name} pulse survey")
     spare_question = await fb.add_question(spare_form.id, question_text=f"{name}: how are you?",
                                            question_type="text")
+    choice_question = await fb.add_question(spare_form.id, question_text=f"{name}: pick one",
+                                            question_type="single_choice")
+    await fb.set_options(choice_question.id, [f"{name} yes", f"{name} no"])
     draft_cycle = await fb.create_cycle(form.id, name=f"{name} autumn review")
     active_cycle = await fb.create_cycle(form.id, name=f"{name} spring review")
     answered = (await fb.invite(active_cycle.id, target_user_id=member.id, relationship="peer",
@@ -241,9 +255,17 @@ async def build_organization(db: Database, label: str) -> OrgData:
                                rater_email=f"late@{label}-partner.example",
                                token_expires_at=datetime.now(UTC) - timedelta(days=1))).invitation
     active_cycle = await fb.activate_cycle(active_cycle.id)
+    await fb.mark_invitation_sent(opened.id)
     await fb.submit(answered.id, [Answer(rating_question.id, 4),
                                   Answer(text_question.id, comment=f"{label} private comment")])
     answered = await fb.get_invitation(answered.id)
+
+    colleague = await _person(db, label, org.id, "colleague")
+    await db.nominations.set_rule(draft_cycle.id, "peer", min_raters=1, max_raters=3)
+    nomination = await db.nominations.nominate(draft_cycle.id, target_user_id=member.id, relationship="peer",
+                                               rater_user_id=colleague.id, nominated_by=member.id)
+    notification = await db.notifications.queue(org.id, template_key="feedback.cycle_closing",
+                                                subject_id=active_cycle.id, recipient_user_id=member.id)
 
     learn = db.learning
     resource = await learn.create_resource(org.id, title=f"{name} course", resource_type=RESOURCE_TYPE,
@@ -262,6 +284,13 @@ async def build_organization(db: Database, label: str) -> OrgData:
         org.id, member.id, title=f"{name} take the course", score=Decimal("0.8"),
         resource_id=resource.id, plan_id=active_plan.id, competency_id=competency.id,
     )
+
+    template = await db.plan_templates.create(org.id, title=f"{name} onboarding", created_by=admin.id)
+    await db.plan_templates.add_objective(template.id, title=f"{name} first steps", due_offset_days=10,
+                                          competency_id=competency.id, target_level=2, resource_id=resource.id)
+    template_plan = await db.plan_templates.create_plan(template.id, colleague.id, start_date=date(2026, 1, 1),
+                                                        status="active")
+    await db.plan_reviews.submit(active_plan.id, submitted_by=member.id)
 
     stats = db.analytics
     event_id = await stats.record_event(org.id, "page.viewed", member.id, f"{label}-session",
@@ -290,6 +319,8 @@ async def build_organization(db: Database, label: str) -> OrgData:
         external_invitation=external.invitation, access_token=external.access_token or "",
         overdue_invitation=overdue, event_id=event_id, queued_report=queued_report,
         running_report=running_report, widget=widget, subject_reference=reference,
+        colleague=colleague, nomination=nomination, notification=notification, choice_question=choice_question,
+        template=template, template_plan=template_plan,
     )
 
 

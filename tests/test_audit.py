@@ -18,13 +18,17 @@ from ikenei.errors import Conflict, DatabaseError, InvalidData
 TQ = load(Path(__file__).parent / "sql" / "privacy.sql")
 
 AUDITED = [
+    "competency_evidence",
     "dashboard_widgets",
     "feedback_invitations",
+    "feedback_nominations",
     "feedback_ratings",
     "feedback_responses",
     "learning_objectives",
+    "learning_plan_reviews",
     "learning_plans",
     "learning_progress",
+    "notifications",
     "recommendations",
     "user_competencies",
     "user_consents",

@@ -171,7 +171,8 @@ async def test_rotation_moves_every_value_to_the_current_key(fresh_dsn: str) -> 
     lines: list[str] = []
     rotation = await keys.rotate(fresh_dsn, cipher(K2, K1), batch_size=2, out=lines.append)
     assert rotation.finished and rotation.failed == {}
-    assert rotation.encrypted == {"feedback_responses.comment": 5, "learning_progress.notes": 4}
+    assert rotation.encrypted == {"feedback_responses.comment": 5, "learning_progress.notes": 4,
+                                  "competency_evidence.note": 0}
     assert rotation.retired == ["k1"]
     assert lines == [
         "feedback_responses.comment: 2/5",
@@ -179,6 +180,7 @@ async def test_rotation_moves_every_value_to_the_current_key(fresh_dsn: str) -> 
         "feedback_responses.comment: 5/5",
         "learning_progress.notes: 2/4",
         "learning_progress.notes: 4/4",
+        "competency_evidence.note: 0/0",
         "encrypted 9 value(s) under key 'k2'; every stored value now uses it",
         "no stored value uses key(s) k1 any more: they can be removed from PII_ENCRYPTION_OLD_KEYS",
     ]
@@ -202,6 +204,7 @@ async def test_rotation_moves_every_value_to_the_current_key(fresh_dsn: str) -> 
     assert again == [
         "feedback_responses.comment: 0/0",
         "learning_progress.notes: 0/0",
+        "competency_evidence.note: 0/0",
         "encrypted 0 value(s) under key 'k2'; every stored value now uses it",
     ]
 
@@ -235,6 +238,7 @@ async def test_an_interrupted_rotation_leaves_everything_readable_and_resumes(
     assert rest.finished and rest.encrypted == {
         "feedback_responses.comment": 1,
         "learning_progress.notes": 3,
+        "competency_evidence.note": 0,
     }
     assert lines[:3] == [
         "feedback_responses.comment: 1/1",

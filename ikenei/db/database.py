@@ -29,7 +29,11 @@ from ikenei.repositories.analytics import AnalyticsRepository
 from ikenei.repositories.competencies import CompetenciesRepository
 from ikenei.repositories.feedback import FeedbackRepository, token_digest
 from ikenei.repositories.learning import LearningRepository
+from ikenei.repositories.nominations import NominationsRepository
+from ikenei.repositories.notifications import NotificationsRepository
 from ikenei.repositories.organizations import OrganizationsRepository
+from ikenei.repositories.plan_reviews import PlanReviewsRepository
+from ikenei.repositories.plan_templates import PlanTemplatesRepository
 from ikenei.repositories.privacy import PrivacyRepository
 from ikenei.repositories.roles import RolesRepository
 from ikenei.repositories.users import UsersRepository
@@ -49,7 +53,11 @@ class Repositories:
         "competencies",
         "feedback",
         "learning",
+        "nominations",
+        "notifications",
         "organizations",
+        "plan_reviews",
+        "plan_templates",
         "privacy",
         "roles",
         "users",
@@ -62,10 +70,14 @@ class Repositories:
         self.organizations = OrganizationsRepository(executor)
         self.roles = RolesRepository(executor)
         self.feedback = FeedbackRepository(executor, cipher)
-        self.competencies = CompetenciesRepository(executor)
+        self.competencies = CompetenciesRepository(executor, cipher)
         self.learning = LearningRepository(executor, cipher)
         self.analytics = AnalyticsRepository(executor)
         self.privacy = PrivacyRepository(executor)
+        self.nominations = NominationsRepository(executor)
+        self.notifications = NotificationsRepository(executor)
+        self.plan_templates = PlanTemplatesRepository(executor)
+        self.plan_reviews = PlanReviewsRepository(executor)
 
 
 @dataclass(frozen=True, slots=True)

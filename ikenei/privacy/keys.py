@@ -79,6 +79,13 @@ ENCRYPTED_COLUMNS = (
         Q.lock_learning_notes_to_encrypt,
         Q.store_learning_notes,
     ),
+    EncryptedColumn(
+        "competency_evidence",
+        "note",
+        Q.count_evidence_notes_to_encrypt,
+        Q.lock_evidence_notes_to_encrypt,
+        Q.store_evidence_notes,
+    ),
 )
 
 

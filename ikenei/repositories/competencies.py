@@ -2,11 +2,15 @@
 
 A person's level for a competency is one row, changed by ``set_level``; every
 change is copied into the history by a database trigger, so ``history`` cannot
-miss one. ``gaps`` lists what a learning plan is built from.
+miss one. A change may carry ``Evidence`` (a note, encrypted here before it
+leaves the application like other private text, a URL, the cycle or plan it
+came from, who recorded it), which ``history`` shows beside it. ``gaps``
+lists what a learning plan is built from.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,7 +18,8 @@ from decimal import Decimal
 from uuid import UUID
 
 from ikenei.db.queries import Executor, Q
-from ikenei.errors import NotFound
+from ikenei.errors import ConfigError, NotFound
+from ikenei.security.encryption import Cipher
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +107,44 @@ class CompetencyHistoryEntry:
     set_by: UUID | None
     cycle_id: UUID | None
     recorded_at: datetime
+    evidence: Evidence | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What supports a level change: any of a note (private, stored encrypted), a URL, a cycle, a plan.
+
+    Given to ``set_level``; ``history`` returns it with its ``id`` and
+    ``recorded_by`` (the change's ``set_by``) filled in.
+    """
+
+    note: str | None = None
+    url: str | None = None
+    cycle_id: UUID | None = None
+    plan_id: UUID | None = None
+    recorded_by: UUID | None = None
+    id: UUID | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _StoredHistoryEntry:
+    id: UUID
+    current_level: int | None
+    target_level: int | None
+    source: str
+    set_by: UUID | None
+    cycle_id: UUID | None
+    recorded_at: datetime
+    evidence_id: UUID | None
+    note_ciphertext: bytes | None
+    note_key_id: str | None
+    url: str | None
+    evidence_cycle_id: UUID | None
+    evidence_plan_id: UUID | None
+    recorded_by: UUID | None
+
+
+_EVIDENCE_NOTES = ("competency_evidence", "note")
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,10 +171,16 @@ class LevelSpec:
 class CompetenciesRepository:
     """Categories, competencies, proficiency levels, and people's levels with their history."""
 
-    __slots__ = ("_x",)
+    __slots__ = ("_cipher", "_x")
 
-    def __init__(self, executor: Executor) -> None:
+    def __init__(self, executor: Executor, cipher: Cipher | None = None) -> None:
         self._x = executor
+        self._cipher = cipher
+
+    def _needs_cipher(self) -> Cipher:
+        if self._cipher is None:
+            raise ConfigError("evidence notes are encrypted: this repository was made without a cipher")
+        return self._cipher
 
     # Categories
 
@@ -298,26 +347,41 @@ class CompetenciesRepository:
         source: str,
         set_by: UUID | None = None,
         cycle_id: UUID | None = None,
+        evidence: Evidence | None = None,
     ) -> UserCompetency:
         """Records a person's level; a level left None keeps the one stored.
 
         ``source`` is one of self, manager, feedback_cycle, assessment, import.
         A level the competency's scale lacks is refused (``InvalidData`` naming
-        current_level or target_level). The change is added to the history.
+        current_level or target_level). The change is added to the history,
+        with ``evidence`` if given (recorded by ``set_by``), in one
+        transaction: ``InvalidData`` naming ``url``, ``cycle_id``, ``plan_id``
+        or ``content`` (evidence holding nothing) changes nothing.
         """
-        row = await self._x.one(
-            Q.set_user_competency,
-            UserCompetency,
-            organization_id,
-            user_id,
-            competency_id,
-            current_level,
-            target_level,
-            source,
-            set_by,
-            cycle_id,
-        )
-        assert row is not None
+        if evidence is None:
+            row = await self._x.one(
+                Q.set_user_competency, UserCompetency, organization_id, user_id, competency_id,
+                current_level, target_level, source, set_by, cycle_id,
+            )
+            assert row is not None
+            return row
+        evidence_id = uuid.uuid4()
+        ciphertext = key_id = None
+        if evidence.note is not None and evidence.note.strip():
+            table, column = _EVIDENCE_NOTES
+            sealed = self._needs_cipher().encrypt(evidence.note.strip(), table=table, column=column, row_id=evidence_id)
+            ciphertext, key_id = sealed.ciphertext, sealed.key_id
+        async with self._x.transaction() as x:
+            row = await x.one(
+                Q.set_user_competency, UserCompetency, organization_id, user_id, competency_id,
+                current_level, target_level, source, set_by, cycle_id,
+            )
+            assert row is not None
+            added = await x.value(
+                Q.add_competency_evidence, evidence_id, organization_id, user_id, competency_id, ciphertext, key_id,
+                evidence.url, evidence.cycle_id, evidence.plan_id, set_by,
+            )
+            assert added == evidence_id
         return row
 
     async def get_level(
@@ -345,16 +409,32 @@ class CompetenciesRepository:
         limit: int = 50,
         offset: int = 0,
     ) -> list[CompetencyHistoryEntry]:
-        """A page of the changes to a person's level for one competency, newest first."""
-        return await self._x.all(
-            Q.list_user_competency_history,
-            CompetencyHistoryEntry,
-            organization_id,
-            user_id,
-            competency_id,
-            limit,
-            offset,
+        """A page of the changes to a person's level for one competency, newest first, with their evidence.
+
+        An evidence note that does not decrypt raises ``DecryptionFailed``.
+        """
+        stored = await self._x.all(
+            Q.list_user_competency_history, _StoredHistoryEntry, organization_id, user_id, competency_id,
+            limit, offset,
         )
+        return [
+            CompetencyHistoryEntry(
+                h.id, h.current_level, h.target_level, h.source, h.set_by, h.cycle_id, h.recorded_at,
+                self._evidence(h),
+            )
+            for h in stored
+        ]
+
+    def _evidence(self, h: _StoredHistoryEntry) -> Evidence | None:
+        if h.evidence_id is None:
+            return None
+        note = None
+        if h.note_ciphertext is not None and h.note_key_id is not None:
+            table, column = _EVIDENCE_NOTES
+            note = self._needs_cipher().decrypt(
+                h.note_ciphertext, h.note_key_id, table=table, column=column, row_id=h.evidence_id
+            )
+        return Evidence(note, h.url, h.evidence_cycle_id, h.evidence_plan_id, h.recorded_by, h.evidence_id)
 
     async def gaps(self, organization_id: UUID, user_id: UUID) -> list[CompetencyGap]:
         """A person's active competencies below target, largest gap first, then by name."""

@@ -150,12 +150,32 @@ SELECT uc.competency_id, c.name AS competency_name, c.category_id, cat.name AS c
 
 -- name: list_user_competency_history(organization_id, user_id, competency_id, limit, offset)
 -- A page of the changes to a person's level for one competency, newest first
--- (changes made in one transaction share their recorded_at).
-SELECT id, current_level, target_level, source, set_by, cycle_id, recorded_at
-  FROM user_competency_history
- WHERE organization_id = :organization_id AND user_id = :user_id AND competency_id = :competency_id
- ORDER BY recorded_at DESC, id DESC
+-- (changes made in one transaction share their recorded_at), each with its
+-- evidence if any (the note as stored: ciphertext and key id).
+SELECT h.id, h.current_level, h.target_level, h.source, h.set_by, h.cycle_id, h.recorded_at,
+       e.id AS evidence_id, e.note_ciphertext, e.note_key_id, e.url, e.cycle_id AS evidence_cycle_id,
+       e.plan_id AS evidence_plan_id, e.recorded_by
+  FROM user_competency_history h
+  LEFT JOIN competency_evidence e ON e.history_id = h.id
+ WHERE h.organization_id = :organization_id AND h.user_id = :user_id AND h.competency_id = :competency_id
+ ORDER BY h.recorded_at DESC, h.id DESC
  LIMIT :limit OFFSET :offset;
+
+-- name: add_competency_evidence(evidence_id, organization_id, user_id, competency_id, note_ciphertext, note_key_id, url, cycle_id, plan_id, recorded_by)$
+-- Attaches evidence (its id and encrypted note from the application) to the
+-- change of a person's level this transaction recorded; returns its id, or
+-- nothing when this transaction recorded no such change.
+INSERT INTO competency_evidence (id, organization_id, history_id, note_ciphertext, note_key_id, url, cycle_id,
+                                 plan_id, recorded_by)
+SELECT :evidence_id, h.organization_id, h.id, :note_ciphertext::bytea, :note_key_id::text, :url::text,
+       :cycle_id::uuid, :plan_id::uuid, :recorded_by::uuid
+  FROM user_competency_history h
+ WHERE h.organization_id = :organization_id AND h.user_id = :user_id AND h.competency_id = :competency_id
+   AND h.recorded_at = now()
+   AND NOT EXISTS (SELECT 1 FROM competency_evidence e WHERE e.history_id = h.id)
+ ORDER BY h.id
+ LIMIT 1
+RETURNING id;
 
 -- name: list_competency_gaps(organization_id, user_id)
 -- A person's active competencies below target (no current level counts as 0), largest gap first.

@@ -24,6 +24,7 @@ UPDATE encryption_keys k SET retired_at = now()
  WHERE k.key_id <> :current_key_id AND k.retired_at IS NULL
    AND NOT EXISTS (SELECT 1 FROM feedback_responses r WHERE r.comment_key_id = k.key_id)
    AND NOT EXISTS (SELECT 1 FROM learning_progress p WHERE p.notes_key_id = k.key_id)
+   AND NOT EXISTS (SELECT 1 FROM competency_evidence e WHERE e.note_key_id = k.key_id)
 RETURNING k.key_id;
 
 -- name: count_encrypted_values()
@@ -39,6 +40,11 @@ SELECT 'learning_progress', 'notes', notes_key_id, count(*)::bigint
   FROM learning_progress
  WHERE notes IS NOT NULL OR notes_key_id IS NOT NULL
  GROUP BY notes_key_id
+UNION ALL
+SELECT 'competency_evidence', 'note', note_key_id, count(*)::bigint
+  FROM competency_evidence
+ WHERE note_key_id IS NOT NULL
+ GROUP BY note_key_id
  ORDER BY 1, 2, 3 NULLS FIRST;
 
 -- feedback_responses.comment --------------------------------------------------
@@ -88,3 +94,27 @@ UPDATE learning_progress p
    SET notes = NULL, notes_ciphertext = n.ciphertext, notes_key_id = :key_id
   FROM unnest(:row_ids::uuid[], :ciphertexts::bytea[]) AS n(row_id, ciphertext)
  WHERE p.id = n.row_id;
+
+-- competency_evidence.note ---------------------------------------------------
+-- (never stored as text: there is nothing to encrypt from before encryption)
+
+-- name: count_evidence_notes_to_encrypt(current_key_id)$
+-- How many evidence notes are under a key other than the current one.
+SELECT count(*)::bigint FROM competency_evidence WHERE note_key_id <> :current_key_id;
+
+-- name: lock_evidence_notes_to_encrypt(current_key_id, after_id, batch_size)
+-- The next batch (by id, after after_id) of evidence notes under another key
+-- than the current one, locked until the transaction ends.
+SELECT id AS row_id, NULL::text AS plaintext, note_ciphertext AS ciphertext, note_key_id AS key_id
+  FROM competency_evidence
+ WHERE note_key_id <> :current_key_id AND id > :after_id
+ ORDER BY id
+ LIMIT :batch_size
+   FOR UPDATE;
+
+-- name: store_evidence_notes(row_ids, ciphertexts, key_id)!
+-- Stores each row's note as its new ciphertext under key_id.
+UPDATE competency_evidence e
+   SET note_ciphertext = n.ciphertext, note_key_id = :key_id
+  FROM unnest(:row_ids::uuid[], :ciphertexts::bytea[]) AS n(row_id, ciphertext)
+ WHERE e.id = n.row_id;
