@@ -100,6 +100,7 @@ class OrgData:
     choice_question: Question  # a single choice question of the spare form, with options
     template: PlanTemplate  # with one objective due ten days after the start
     template_plan: PlanFromTemplate  # the colleague's active plan from it, overdue since 2026
+    closed_cycle: Cycle  # on the form, closed, with the member's self-assessment
 
     @property
     def comment(self) -> str:
@@ -260,6 +261,12 @@ async def build_organization(db: Database, label: str) -> OrgData:
                                   Answer(text_question.id, comment=f"{label} private comment")])
     answered = await fb.get_invitation(answered.id)
 
+    closed_cycle = await fb.create_cycle(form.id, name=f"{name} winter review")
+    own = (await fb.invite(closed_cycle.id, target_user_id=member.id, relationship="self",
+                           rater_user_id=member.id)).invitation
+    await fb.activate_cycle(closed_cycle.id)
+    await fb.submit(own.id, [Answer(rating_question.id, 3)])
+    closed_cycle = await fb.close_cycle(closed_cycle.id)
     colleague = await _person(db, label, org.id, "colleague")
     await db.nominations.set_rule(draft_cycle.id, "peer", min_raters=1, max_raters=3)
     nomination = await db.nominations.nominate(draft_cycle.id, target_user_id=member.id, relationship="peer",
@@ -320,7 +327,7 @@ async def build_organization(db: Database, label: str) -> OrgData:
         overdue_invitation=overdue, event_id=event_id, queued_report=queued_report,
         running_report=running_report, widget=widget, subject_reference=reference,
         colleague=colleague, nomination=nomination, notification=notification, choice_question=choice_question,
-        template=template, template_plan=template_plan,
+        template=template, template_plan=template_plan, closed_cycle=closed_cycle,
     )
 
 

@@ -447,6 +447,15 @@ CASES: list[Case] = [
     Case("nominations.list", lambda r, w: r.nominations.list(w.b.draft_cycle.id), EMPTY),
     Case("nominations.summary", lambda r, w: r.nominations.summary(w.b.draft_cycle.id, w.b.member.id), EMPTY,
          control=lambda counts: [c.proposed for c in counts] == [1]),
+    # results across cycles and people ----------------------------------------
+    Case("results.trend", lambda r, w: r.results.trend(w.b.member.id), EMPTY,
+         control=lambda points: len(points) == 1),
+    Case("results.heatmap", lambda r, w: r.results.heatmap(w.b.active_cycle.id), NOT_FOUND),
+    Case("results.blind_spots", lambda r, w: r.results.blind_spots(w.b.member.id, w.b.closed_cycle.id),
+         NOT_FOUND),
+    Case("results.weighted_score",
+         lambda r, w: r.results.weighted_score(w.b.member.id, w.b.active_cycle.id), NO_B_DATA,
+         control=lambda score: score.overall_score is not None),
     # plan templates and reviews ---------------------------------------------
     Case("plan_templates.create", lambda r, w: r.plan_templates.create(w.b.org.id, title="Bravo x"), RLS),
     Case("plan_templates.get", lambda r, w: r.plan_templates.get(w.b.template.id), NOT_FOUND),

@@ -256,3 +256,12 @@ def test_feedback_cycles_have_every_kind_of_invitation(dev_dsn: str) -> None:
     assert (digest_bytes, matches, still_valid, status) == (32, True, True, "completed")
 
     assert query(dev_dsn, HELPERS.named_answers_of_anonymous_forms) == 0
+
+
+def test_dev_seed_shows_every_part_of_the_process(dev_dsn: str) -> None:
+    states, notes, types, closed, reviewed, overdue, evidence = query(dev_dsn, HELPERS.process_capabilities)
+    assert states == ["approved", "proposed", "rejected", "withdrawn"]
+    assert notes == ["failed", "queued", "sent"]
+    assert types == ["multiple_choice", "nps", "rating", "single_choice", "text"]
+    assert closed == 2  # a trend for Maya
+    assert (reviewed, overdue, evidence) == (1, 1, 1)

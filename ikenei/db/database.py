@@ -35,6 +35,7 @@ from ikenei.repositories.organizations import OrganizationsRepository
 from ikenei.repositories.plan_reviews import PlanReviewsRepository
 from ikenei.repositories.plan_templates import PlanTemplatesRepository
 from ikenei.repositories.privacy import PrivacyRepository
+from ikenei.repositories.results import ResultsRepository
 from ikenei.repositories.roles import RolesRepository
 from ikenei.repositories.users import UsersRepository
 from ikenei.security.encryption import Cipher, cipher_from_settings
@@ -59,6 +60,7 @@ class Repositories:
         "plan_reviews",
         "plan_templates",
         "privacy",
+        "results",
         "roles",
         "users",
     )
@@ -78,6 +80,7 @@ class Repositories:
         self.notifications = NotificationsRepository(executor)
         self.plan_templates = PlanTemplatesRepository(executor)
         self.plan_reviews = PlanReviewsRepository(executor)
+        self.results = ResultsRepository(executor)
 
 
 @dataclass(frozen=True, slots=True)

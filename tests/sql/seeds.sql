@@ -91,3 +91,20 @@ SELECT count(*)
 -- name: public_relation_count()$
 -- How many tables, views and sequences schema public holds.
 SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace;
+
+-- name: process_capabilities()^
+-- What the dev seed shows of the process: nomination states, notification
+-- states, question types answered, Maya's closed cycles, plans from templates
+-- under review, overdue objectives, evidence.
+SELECT (SELECT array_agg(DISTINCT status ORDER BY status) FROM feedback_nominations) AS nomination_states,
+       (SELECT array_agg(DISTINCT status ORDER BY status) FROM notifications) AS notification_states,
+       (SELECT array_agg(DISTINCT q.question_type ORDER BY q.question_type)
+          FROM feedback_responses r JOIN feedback_questions q ON q.id = r.question_id) AS answered_types,
+       (SELECT count(DISTINCT r.cycle_id) FROM feedback_ratings r JOIN feedback_cycles c ON c.id = r.cycle_id
+         WHERE c.status = 'closed' AND r.target_user_id = '00000000-0000-4000-8000-000000002002')::int AS maya_closed_cycles,
+       (SELECT count(*) FROM learning_plans p JOIN learning_plan_reviews v ON v.plan_id = p.id
+         WHERE p.template_id IS NOT NULL AND v.status = 'pending' AND p.review_status = 'submitted')::int AS plans_under_review,
+       (SELECT count(*) FROM learning_objectives o JOIN learning_plans p ON p.id = o.plan_id
+         WHERE p.status = 'active' AND o.due_date < current_date AND o.status IN ('not_started', 'in_progress'))::int
+           AS overdue_objectives,
+       (SELECT count(*) FROM competency_evidence)::int AS evidence;
