@@ -62,14 +62,14 @@ async def test_nominated_raters_become_invitations_only_when_approved(db: Databa
 
 
 async def test_an_approved_external_rater_gets_a_token_once(db: Database) -> None:
-    s, manager = await _nominating(db)
+    s, manager = await _nominating(db, activate=True)
     proposed = await db.nominations.nominate(
         s.cycle.id, target_user_id=s.target.id, relationship="external", rater_email="ext@partner.example",
         rater_name="Ext Ernal", nominated_by=s.target.id)
     approved = await db.nominations.approve(proposed.id, decided_by=manager.id)
     assert approved.access_token
     invitation = await db.feedback.get_invitation_by_token(approved.access_token)
-    assert (invitation.id, invitation.rater_email) == (approved.nomination.invitation_id, "ext@partner.example")
+    assert (invitation.id, invitation.relationship) == (approved.nomination.invitation_id, "external")
 
 
 async def test_refused_nominations_name_the_field_and_change_nothing(db: Database) -> None:

@@ -72,16 +72,20 @@ CREATE POLICY feedback_question_options_current ON feedback_question_options
     USING (organization_id = current_organization_id())
     WITH CHECK (organization_id = current_organization_id());
 
--- Only a choice question has options, and an option an answer names stays.
+-- Only a choice question has options, and an option stays once a cycle has
+-- run on its form: while it is active or closed the form is frozen (the
+-- trigger above); a cancelled cycle's form is not, but answers may name the
+-- option. Asked of the cycles, not of the answers, which the application may
+-- not read.
 CREATE FUNCTION check_feedback_question_option() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
     kind TEXT;
 BEGIN
     IF TG_OP = 'DELETE' THEN
-        IF EXISTS (SELECT 1 FROM public.feedback_responses r
-                    WHERE r.question_id = OLD.question_id AND OLD.id = ANY (r.option_ids)) THEN
-            RAISE EXCEPTION 'option % of question % is named by answers: it cannot be deleted', OLD.position, OLD.question_id
+        IF EXISTS (SELECT 1 FROM public.feedback_cycles c
+                    WHERE c.form_id = OLD.form_id AND c.status = 'cancelled' AND c.activated_at IS NOT NULL) THEN
+            RAISE EXCEPTION 'option % of question % may be named by answers: it cannot be deleted', OLD.position, OLD.question_id
                 USING ERRCODE = 'IK409', DETAIL = 'answered', TABLE = TG_TABLE_NAME;
         END IF;
         RETURN OLD;

@@ -155,7 +155,7 @@ CREATE POLICY learning_plan_reviews_current ON learning_plan_reviews
 -- comment. Refusals: the plan absent (IK404); no pending review (IK409, the
 -- plan's review_status); the reviewer not the manager of the plan's owner
 -- (IK422 reviewer_id); sent back without a comment (IK422 comment).
-CREATE FUNCTION decide_learning_plan_review(p_plan_id UUID, p_approve BOOLEAN, p_reviewer_id UUID, p_comment TEXT)
+CREATE FUNCTION decide_learning_plan_review(p_plan_id UUID, p_approved BOOLEAN, p_reviewer_id UUID, p_comment TEXT)
 RETURNS learning_plan_reviews
 LANGUAGE plpgsql SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
@@ -178,12 +178,12 @@ BEGIN
         RAISE EXCEPTION 'only the manager of the plan''s owner reviews the plan'
             USING ERRCODE = 'IK422', COLUMN = 'reviewer_id', TABLE = 'learning_plan_reviews';
     END IF;
-    IF NOT p_approve AND nullif(btrim(p_comment), '') IS NULL THEN
+    IF NOT p_approved AND nullif(btrim(p_comment), '') IS NULL THEN
         RAISE EXCEPTION 'a plan sent back needs a comment saying why'
             USING ERRCODE = 'IK422', COLUMN = 'comment', TABLE = 'learning_plan_reviews';
     END IF;
     UPDATE public.learning_plan_reviews
-       SET status = CASE WHEN p_approve THEN 'approved' ELSE 'changes_requested' END,
+       SET status = CASE WHEN p_approved THEN 'approved' ELSE 'changes_requested' END,
            reviewer_id = p_reviewer_id, comment = nullif(btrim(p_comment), ''), decided_at = now()
      WHERE plan_id = p_plan_id AND status = 'pending'
     RETURNING * INTO decided;
