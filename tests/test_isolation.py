@@ -115,6 +115,11 @@ SECURITY_DEFINER_FUNCTIONS = {
     "organization_has_role_assignments",  # lets a founder grant the first role
     "password_hash_for_sign_in",  # the hash to check a password against, for the email scope alone
     "people_in_reach",  # follows the manager chain past the policies of users
+    "feedback_question_results",  # per-question aggregates, from the answers
+    "feedback_trend",  # a person's results cycle by cycle, from the competency ratings
+    "feedback_heatmap",  # competency x team or department, from the competency ratings
+    "feedback_blind_spots",  # self against others, from the competency ratings
+    "feedback_weighted_score",  # the weighted score, from the answers
 }
 
 

@@ -131,7 +131,7 @@ async def test_an_answer_of_the_wrong_shape_is_refused_whole(db: Database) -> No
 
 
 async def test_results_aggregate_each_type_under_the_threshold(db: Database) -> None:
-    t = await _typed(db, anonymous=True, threshold=3)
+    t = await _typed(db, threshold=3)
     fb = db.feedback
     await _give(db, t, "self", 2, (2,), 10)
     # Two peers: below the threshold of 3, nothing shows.
@@ -178,3 +178,17 @@ async def test_question_results_are_one_statement(db: Database) -> None:
         t.s.communication, t.s.delivery}
     assert await db.feedback.question_results(t.s.target.id, uuid4()) == []
     assert all(isinstance(r.question_id, UUID) for r in results)
+
+
+async def test_results_of_an_anonymous_form_wait_for_the_close(db: Database) -> None:
+    t = await _typed(db, anonymous=True, threshold=3)
+    for _ in range(3):
+        await _give(db, t, "peer", 0, (0,), 9)
+    for read in (db.feedback.question_results, db.results.weighted_score):
+        with pytest.raises(Conflict) as refused:
+            await read(t.s.target.id, t.s.cycle.id)
+        assert refused.value.current == "active"
+    await db.feedback.close_cycle(t.s.cycle.id)
+    results = {r.question_id: r for r in await db.feedback.question_results(t.s.target.id, t.s.cycle.id)}
+    assert results[t.nps.id].nps_score == Decimal("100.0")
+    assert (await db.results.weighted_score(t.s.target.id, t.s.cycle.id)).overall_score is not None

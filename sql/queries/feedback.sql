@@ -255,7 +255,7 @@ SELECT id, cycle_id, form_id, form_title, is_anonymous, target_name, relationshi
 -- name: list_feedback_questions_by_token(access_token_hash)
 -- The questions of the form of the open invitation an access token opens, in their order.
 SELECT id, organization_id, form_id, position, question_text, question_type, competency_id,
-       scale_min, scale_max, is_required, created_at, updated_at
+       scale_min, scale_max, is_required, weight, created_at, updated_at
   FROM feedback_questions_of_token(:access_token_hash::bytea);
 
 -- name: get_feedback_invitation_state(invitation_id)^
@@ -484,77 +484,10 @@ SELECT g.relationship,
 
 
 -- name: get_feedback_question_results(target_user_id, cycle_id)
--- Per question of the cycle's form but text ones, in order: how many
--- submissions of others are counted, their average rating (rating, nps), the
--- NPS score (nps: % of 9-10 minus % of 0-6) and the distribution (choice: a
--- count per option in order; nps: detractors, passives, promoters). Only the
--- answers of rater groups results by group shows are counted (a group below
--- the threshold folded into "others", dropped if still too small); self is
--- left out. Logged in data_access_log as feedback.question_results.
-WITH threshold AS (
-    SELECT f.anonymity_threshold AS n
-      FROM feedback_cycles c
-      JOIN feedback_forms f ON f.id = c.form_id
-     WHERE c.id = :cycle_id
-), logged AS (
-    -- A read of sensitive results, logged in the same statement.
-    INSERT INTO data_access_log (actor, organization_id, subject_user_id, what)
-    SELECT coalesce(nullif(current_setting('ikenei.actor', true), ''), current_user),
-           c.organization_id, :target_user_id, 'feedback.question_results'
-      FROM feedback_cycles c
-     WHERE c.id = :cycle_id
-), answers AS (
-    SELECT r.question_id, r.relationship, r.submission_id, r.rating, r.option_ids
-      FROM feedback_responses r
-     WHERE r.target_user_id = :target_user_id AND r.cycle_id = :cycle_id AND r.relationship <> 'self'
-       AND (r.rating IS NOT NULL OR r.option_ids IS NOT NULL)
-), group_sizes AS (
-    SELECT a.question_id, a.relationship, count(DISTINCT a.submission_id) AS submissions,
-           CASE WHEN count(DISTINCT a.submission_id) >= t.n THEN a.relationship ELSE 'others' END AS rater_group
-      FROM answers a CROSS JOIN threshold t
-     GROUP BY a.question_id, a.relationship, t.n
-), shown AS (
-    SELECT g.question_id, g.relationship
-      FROM (SELECT question_id, relationship,
-                   sum(submissions) OVER (PARTITION BY question_id, rater_group) AS group_submissions
-              FROM group_sizes) g
-     CROSS JOIN threshold t
-     WHERE g.group_submissions >= t.n
-), kept AS (
-    SELECT a.question_id, a.submission_id, a.rating, a.option_ids
-      FROM answers a JOIN shown s ON s.question_id = a.question_id AND s.relationship = a.relationship
-), per_question AS (
-    SELECT k.question_id, count(DISTINCT k.submission_id)::int AS answer_count,
-           round(avg(k.rating), 2) AS average_rating,
-           count(*) FILTER (WHERE k.rating >= 9) AS promoters,
-           count(*) FILTER (WHERE k.rating BETWEEN 7 AND 8) AS passives,
-           count(*) FILTER (WHERE k.rating <= 6) AS detractors,
-           count(k.rating) AS rated
-      FROM kept k
-     GROUP BY k.question_id
-), per_option AS (
-    SELECT k.question_id, chosen.option_id, count(*)::int AS chosen_count
-      FROM kept k CROSS JOIN unnest(k.option_ids) AS chosen(option_id)
-     GROUP BY k.question_id, chosen.option_id
-)
-SELECT q.id AS question_id, q.position, q.question_text, q.question_type,
-       coalesce(p.answer_count, 0) AS answer_count,
-       p.average_rating,
-       CASE WHEN q.question_type = 'nps' AND p.rated > 0
-            THEN round(100.0 * (p.promoters - p.detractors) / p.rated, 1) END AS nps_score,
-       CASE WHEN q.question_type = 'nps' THEN
-                jsonb_build_array(
-                    jsonb_build_object('option_id', NULL, 'label', 'detractors', 'count', coalesce(p.detractors, 0)),
-                    jsonb_build_object('option_id', NULL, 'label', 'passives', 'count', coalesce(p.passives, 0)),
-                    jsonb_build_object('option_id', NULL, 'label', 'promoters', 'count', coalesce(p.promoters, 0)))
-            ELSE coalesce((SELECT jsonb_agg(jsonb_build_object('option_id', o.id, 'label', o.label,
-                                                               'count', coalesce(po.chosen_count, 0))
-                                            ORDER BY o.position)
-                             FROM feedback_question_options o
-                             LEFT JOIN per_option po ON po.question_id = o.question_id AND po.option_id = o.id
-                            WHERE o.question_id = q.id), '[]'::jsonb) END AS distribution
-  FROM feedback_cycles c
-  JOIN feedback_questions q ON q.form_id = c.form_id AND q.question_type <> 'text'
-  LEFT JOIN per_question p ON p.question_id = q.id
- WHERE c.id = :cycle_id
- ORDER BY q.position;
+-- Per question of the cycle's form but text ones, in order: submissions of
+-- others counted, average rating (rating, nps), NPS score and the
+-- distribution (count per option; nps: detractors, passives, promoters), over
+-- the rater groups results by group shows (see feedback_question_results()).
+SELECT question_id, "position", question_text, question_type, answer_count, average_rating, nps_score,
+       distribution
+  FROM feedback_question_results(:target_user_id, :cycle_id);
