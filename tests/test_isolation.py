@@ -120,6 +120,7 @@ SECURITY_DEFINER_FUNCTIONS = {
     "feedback_heatmap",  # competency x team or department, from the competency ratings
     "feedback_blind_spots",  # self against others, from the competency ratings
     "feedback_weighted_score",  # the weighted score, from the answers
+    "feedback_question_options_of_token",  # the options of a token's form, in a scope of no organization
 }
 
 
@@ -368,6 +369,9 @@ CASES: list[Case] = [
     Case("feedback.set_options",
          lambda r, w: r.feedback.set_options(w.b.choice_question.id, [CHANGED]), NOT_FOUND),
     Case("feedback.list_options", lambda r, w: r.feedback.list_options(w.b.spare_form.id), EMPTY),
+    Case("feedback.list_options_by_token",
+         lambda r, w: r.feedback.list_options_by_token(w.b.access_token), NOT_FOUND,
+         control=lambda options: options == []),
     Case("feedback.delete_question", lambda r, w: r.feedback.delete_question(w.b.spare_question.id),
          NOT_FOUND),
     Case("feedback.reorder_questions",

@@ -13,6 +13,7 @@ from uuid import UUID, uuid4
 import pytest
 from feedback_fixtures import Setup, invite_member, make_setup
 from process_support import digest
+from security_support import app_database
 from statement_counter import count_statements
 
 from ikenei import Database
@@ -192,3 +193,29 @@ async def test_results_of_an_anonymous_form_wait_for_the_close(db: Database) -> 
     results = {r.question_id: r for r in await db.feedback.question_results(t.s.target.id, t.s.cycle.id)}
     assert results[t.nps.id].nps_score == Decimal("100.0")
     assert (await db.results.weighted_score(t.s.target.id, t.s.cycle.id)).overall_score is not None
+
+
+async def test_an_external_rater_reads_the_options_through_their_token_and_answers(fresh_dsn: str, db: Database) -> None:
+    t = await _typed(db)
+    created = await db.feedback.invite(t.s.cycle.id, target_user_id=t.s.target.id, relationship="external",
+                                       rater_email="client@partner.example")
+    token = created.access_token
+    assert token is not None
+    app = await app_database(fresh_dsn)
+    try:
+        async with app.external_rater(token) as rater:
+            options = await rater.feedback.list_options_by_token(token)
+            assert [o.id for o in options] == [o.id for o in t.single_options + t.multiple_options]
+            chosen = {o.question_id: o.id for o in options}
+            questions = await rater.feedback.list_questions_by_token(token)
+            given = [Answer(q.id, 4) for q in questions if q.question_type == "rating"]
+            given += [Answer(t.single.id, option_ids=(chosen[t.single.id],)),
+                      Answer(t.multiple.id, option_ids=(chosen[t.multiple.id],)), Answer(t.nps.id, 8)]
+            await rater.feedback.submit(created.invitation.id, given, token=token)
+        async with app.external_rater(token) as rater:
+            with pytest.raises(Conflict) as refused:
+                await rater.feedback.list_options_by_token(token)
+            assert refused.value.current == "completed"
+    finally:
+        await app.close()
+    assert (await db.feedback.get_invitation(created.invitation.id)).status == "completed"

@@ -497,6 +497,11 @@ class FeedbackRepository:
             raise NotFound("feedback question", question_id)
         return options
 
+    async def list_options_by_token(self, token: str) -> list[QuestionOption]:
+        """The options of the choice questions an external rater's open invitation asks, in order;
+        refused like ``get_invitation_by_token``."""
+        return await self._x.all(Q.list_feedback_question_options_by_token, QuestionOption, token_digest(token))
+
     async def list_options(self, form_id: UUID) -> list[QuestionOption]:
         """Every option of the form's choice questions, by question position then option position."""
         return await self._x.all(Q.list_feedback_question_options, QuestionOption, form_id)

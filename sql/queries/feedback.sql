@@ -149,6 +149,10 @@ WITH added AS (
 )
 SELECT id, question_id, position, label FROM added ORDER BY position;
 
+-- name: list_feedback_question_options_by_token(access_token_hash)
+-- The options of the choice questions of the form an access token's open invitation asks, in order.
+SELECT id, question_id, position, label FROM feedback_question_options_of_token(:access_token_hash::bytea);
+
 -- name: list_feedback_question_options(form_id)
 -- Every option of a form's questions, by question position, then option position.
 SELECT o.id, o.question_id, o.position, o.label
