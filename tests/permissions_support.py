@@ -163,6 +163,8 @@ async def build_permission_world(owner: Database, dsn: str) -> PermissionWorld:
         for target in RATED
     }
     open_cycle = await fb.activate_cycle(open_cycle.id)
+    for invitation in open_invitations.values():  # sent, so that reminders are due in time
+        await fb.mark_invitation_sent(invitation.id)
 
     learn = owner.learning
     people: dict[str, Person] = {}

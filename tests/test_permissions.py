@@ -32,6 +32,7 @@ import inspect
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
@@ -109,6 +110,9 @@ async def _as(env: Env, actor: Person | None, call: Callable[[Repositories], Awa
 
 Read = Callable[[Repositories, PermissionWorld, Person], Awaitable[Any]]
 
+#: When reminders of the open cycle's invitations (sent when the world is built) are due.
+_IN_A_MONTH = datetime.now(UTC) + timedelta(days=30)
+
 READS: dict[str, Read] = {
     "feedback.analyze": lambda r, w, t: r.feedback.analyze(t.user.id, w.closed_cycle.id),
     "feedback.results_by_group": lambda r, w, t: r.feedback.results_by_group(t.user.id, w.closed_cycle.id),
@@ -131,6 +135,9 @@ READS: dict[str, Read] = {
     "competencies.list_user_levels": lambda r, w, t: r.competencies.list_user_levels(w.org.id, t.user.id),
     "competencies.history": lambda r, w, t: r.competencies.history(w.org.id, t.user.id, w.competency),
     "competencies.gaps": lambda r, w, t: r.competencies.gaps(w.org.id, t.user.id),
+    "feedback.question_results": lambda r, w, t: r.feedback.question_results(t.user.id, w.closed_cycle.id),
+    "feedback.due_reminders":
+        lambda r, w, t: _about(t, r.feedback.due_reminders(w.open_cycle.id, at=_IN_A_MONTH)),
 }
 
 #: Methods of these repositories that read no one person's results, plans,
@@ -141,6 +148,7 @@ NOT_ONE_PERSONS_READ = {
     "feedback.get_cycle", "feedback.list_cycles", "feedback.completion",
     "feedback.get_invitation_by_token",  # an external rater's own invitation, by its token
     "feedback.list_questions_by_token",  # the questions of that invitation's form
+    "feedback.list_options", "feedback.list_options_by_token",  # the options of a form's choice questions
     "learning.list_resource_types", "learning.get_resource", "learning.list_resources",
     "competencies.get_category", "competencies.list_categories", "competencies.get", "competencies.list",
     "competencies.list_proficiency_levels",
@@ -266,7 +274,7 @@ WRITES: dict[str, Write] = {
     "feedback.invite": lambda r, w, t: r.feedback.invite(
         w.open_cycle.id, target_user_id=t.user.id, relationship="peer", rater_user_id=w.person("peer").user.id),
     "feedback.record_reminder": lambda r, w, t: r.feedback.record_reminder(
-        w.person("employee").open_invitation.id),
+        w.person("employee").open_invitation.id, at=_IN_A_MONTH),
 }
 
 
