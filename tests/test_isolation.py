@@ -486,7 +486,7 @@ CASES: list[Case] = [
          NOT_FOUND),
     Case("plan_templates.create_plan",
          lambda r, w: r.plan_templates.create_plan(w.a.template.id, w.b.member.id, start_date=NOW.date()),
-         invalid("user_id"), "A's template for B's person", control=invalid("user_id"), unscoped=NOT_FOUND),
+         RLS, "A's template for B's person", control=invalid("user_id"), unscoped=NOT_FOUND),
     Case("plan_reviews.submit",
          lambda r, w: r.plan_reviews.submit(w.b.draft_plan.id, submitted_by=w.b.member.id), NOT_FOUND),
     Case("plan_reviews.approve",
