@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+from datetime import timedelta
 
 import asyncpg
 import psycopg
@@ -14,7 +15,7 @@ from ikenei.config.settings import load_settings
 from ikenei.db.database import Database
 from ikenei.db.queries import Q
 from ikenei.errors import InvalidData
-from ikenei.monitoring import server, snapshots
+from ikenei.monitoring import report, server, snapshots
 from ikenei.monitoring.periods import parse_period
 
 
@@ -48,20 +49,27 @@ def test_monitoring_role_reads_history_and_no_organization_data(fresh_dsn: str) 
         assert owner == (True,)
 
 
-async def test_snapshot_records_table_and_index_sizes(large_dsn: str) -> None:
+async def test_snapshot_records_tables_indexes_and_growth(large_dsn: str) -> None:
     async with server.session(large_dsn) as session:
-        taken = await snapshots.take(session)
-    with psycopg.connect(large_dsn) as conn:
-        size, index_size = conn.execute(
-            "SELECT pg_total_relation_size('probe_rows'), pg_relation_size('probe_rows_pkey')").fetchone()
-        table = conn.execute(
-            "SELECT total_bytes, seq_scan >= 0 FROM monitoring.table_stats "
-            "WHERE snapshot_id = %s AND table_name = 'public.probe_rows'", (taken.id,)).fetchone()
-        index = conn.execute(
-            "SELECT bytes FROM monitoring.index_stats "
-            "WHERE snapshot_id = %s AND index_name = 'public.probe_rows_pkey'", (taken.id,)).fetchone()
-    assert abs(table[0] - size) <= 8192 and table[1]
-    assert index == (index_size,)
+        first = await snapshots.take(session)
+        with psycopg.connect(large_dsn) as conn:
+            size_after_first = conn.execute(
+                "SELECT pg_total_relation_size('probe_rows')").fetchone()[0]
+        run_sql(large_dsn, "INSERT INTO probe_rows (a, b, c) "
+                           "SELECT n % 1000, n, repeat('x', 200) FROM generate_series(1, 20000) AS n")
+        with psycopg.connect(large_dsn) as conn:
+            size_before_second = conn.execute(
+                "SELECT pg_total_relation_size('probe_rows')").fetchone()[0]
+        second = await snapshots.take(session)
+        assert second.id > first.id
+        built = await report.build(session, timedelta(hours=1))
+    probe = next(t for t in built.tables if t.table_name == "public.probe_rows")
+    # Growth is what pg_total_relation_size moved by between the two snapshots (within a page).
+    measured = size_before_second - size_after_first
+    assert abs(probe.growth_bytes - measured) <= 8192
+    print(f"growth of probe_rows: reported {probe.growth_bytes} bytes, measured {measured} bytes")
+    assert probe.growth_bytes > 1_000_000
+    assert len(probe.history) == 2
 
 
 async def test_snapshot_holds_no_lock_that_blocks_writes(large_dsn: str) -> None:

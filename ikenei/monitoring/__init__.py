@@ -6,6 +6,9 @@
 - ``snapshots``: ``take`` copies the cumulative statistics into the
   ``monitoring`` schema (per-statement deltas, never a reset of
   pg_stat_statements), ``prune`` forgets old ones;
+- ``report``: the period's slowest statements, storage growth, sequential
+  scans, cache hit ratio, connections and pool, and now: index hygiene
+  (unused, duplicate, invalid), long-running statements, wraparound headroom;
 - ``workload``: the named queries of ``sql/queries`` and the statements of a
   ``--sql`` file, parsed by PostgreSQL's own parser (pglast);
 - ``periods``: ``30d``, ``24h``, ``15m`` as periods.

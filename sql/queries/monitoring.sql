@@ -139,3 +139,129 @@ SELECT (SELECT count(*) FROM gone)::int + 0 * (SELECT count(*) FROM alerts_gone)
 -- What a monitoring session holds now: its SQL-level prepared statements, and its process id (whose state another session reads).
 SELECT (SELECT count(*) FROM pg_prepared_statements WHERE from_sql)::int AS prepared_statements,
        pg_backend_pid() AS pid;
+
+-- name: report_window(since_seconds)^
+-- The first and last snapshot of the period, and how many it holds.
+SELECT min(id) AS first_id, max(id) AS last_id, count(*)::int AS snapshots,
+       min(taken_at) AS first_at, max(taken_at) AS last_at
+  FROM monitoring.snapshots
+ WHERE taken_at >= now() - make_interval(secs => :since_seconds);
+
+-- name: report_statements(first_id, last_id)
+-- Per statement, what ran between the first and the last snapshot of a period, most time first.
+SELECT s.queryid, max(s.query_name) AS query_name, min(s.query) AS query,
+       sum(s.delta_calls)::bigint AS calls, sum(s.delta_total_ms) AS total_ms,
+       sum(s.delta_total_ms) / nullif(sum(s.delta_calls), 0) AS mean_ms,
+       sum(s.delta_rows)::bigint AS rows,
+       sum(s.delta_shared_blks_hit)::bigint AS shared_blks_hit,
+       sum(s.delta_shared_blks_read)::bigint AS shared_blks_read
+  FROM monitoring.statement_stats s
+ WHERE s.snapshot_id > :first_id AND s.snapshot_id <= :last_id
+ GROUP BY s.queryid
+HAVING sum(s.delta_calls) > 0
+ ORDER BY total_ms DESC, s.queryid;
+
+-- name: report_tables(first_id, last_id)
+-- Per table: size at the start and end of a period, every size between, and its scans and tuples over it.
+SELECT l.table_name,
+       coalesce(f.total_bytes, l.total_bytes) AS first_bytes, l.total_bytes AS last_bytes,
+       (SELECT array_agg(h.total_bytes ORDER BY h.snapshot_id)
+          FROM monitoring.table_stats h
+         WHERE h.table_name = l.table_name AND h.snapshot_id BETWEEN :first_id AND :last_id) AS history,
+       l.seq_scan - coalesce(f.seq_scan, 0) AS seq_scans,
+       l.seq_tup_read - coalesce(f.seq_tup_read, 0) AS seq_rows_read,
+       l.idx_scan - coalesce(f.idx_scan, 0) AS index_scans,
+       l.live_tuples, l.dead_tuples, l.last_vacuum, l.last_analyze
+  FROM monitoring.table_stats l
+  LEFT JOIN monitoring.table_stats f ON f.snapshot_id = :first_id AND f.table_name = l.table_name
+ WHERE l.snapshot_id = :last_id
+ ORDER BY l.total_bytes - coalesce(f.total_bytes, l.total_bytes) DESC, l.table_name;
+
+-- name: report_snapshot_pair(first_id, last_id)^
+-- Cache hits and reads over a period (cumulative when it holds one snapshot), connections and pool at its end.
+SELECT CASE WHEN l.id = f.id THEN l.blocks_hit ELSE l.blocks_hit - f.blocks_hit END AS blocks_hit,
+       CASE WHEN l.id = f.id THEN l.blocks_read ELSE l.blocks_read - f.blocks_read END AS blocks_read,
+       l.connections, l.max_connections, l.xid_age,
+       l.pool_size, l.pool_max, l.pool_idle, l.pool_in_use, l.pool_waiting, l.taken_at
+  FROM monitoring.snapshots f, monitoring.snapshots l
+ WHERE f.id = :first_id AND l.id = :last_id;
+
+-- name: live_database_figures()^
+-- Cache hits and reads since the statistics were reset, wraparound age, connections now.
+SELECT d.blks_hit AS blocks_hit, d.blks_read AS blocks_read, age(db.datfrozenxid) AS xid_age,
+       (SELECT count(*) FROM pg_stat_activity a
+         WHERE a.datname = current_database() AND a.backend_type = 'client backend')::int AS connections,
+       current_setting('max_connections')::int AS max_connections
+  FROM pg_stat_database d
+  JOIN pg_database db ON db.oid = d.datid
+ WHERE d.datname = current_database();
+
+-- name: list_long_running(min_seconds)
+-- Statements of this database running longer than the limit, or waiting for another's lock, now.
+SELECT a.pid, a.state, extract(epoch FROM now() - a.query_start)::float8 AS seconds,
+       pg_blocking_pids(a.pid) AS blocked_by, left(a.query, 200) AS query
+  FROM pg_stat_activity a
+ WHERE a.datname = current_database() AND a.pid <> pg_backend_pid()
+   AND a.backend_type = 'client backend' AND a.state IS DISTINCT FROM 'idle'
+   AND (now() - a.query_start >= make_interval(secs => :min_seconds)
+        OR cardinality(pg_blocking_pids(a.pid)) > 0)
+ ORDER BY a.query_start;
+
+-- name: list_unused_indexes()
+-- Indexes never scanned since the statistics were reset; never a primary key, unique index or constraint's index.
+SELECT format('%I.%I', s.schemaname, s.indexrelname) AS index_name,
+       format('%I.%I', s.schemaname, s.relname) AS table_name,
+       pg_relation_size(s.indexrelid) AS bytes
+  FROM pg_stat_user_indexes s
+  JOIN pg_index i ON i.indexrelid = s.indexrelid
+ WHERE coalesce(s.idx_scan, 0) = 0
+   AND NOT i.indisprimary AND NOT i.indisunique AND NOT i.indisexclusion
+   AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = s.indexrelid)
+ ORDER BY bytes DESC, index_name;
+
+-- name: list_duplicate_indexes()
+-- Indexes whose key columns lead another index of the same table (same method, operator classes and predicate); never a primary key or unique index.
+SELECT format('%I.%I', n.nspname, ia.relname) AS index_name,
+       format('%I.%I', n.nspname, t.relname) AS table_name,
+       format('%I.%I', n.nspname, ib.relname) AS covered_by,
+       pg_relation_size(a.indexrelid) AS bytes
+  FROM pg_index a
+  JOIN pg_index b ON b.indrelid = a.indrelid AND b.indexrelid <> a.indexrelid
+  JOIN pg_class ia ON ia.oid = a.indexrelid
+  JOIN pg_class ib ON ib.oid = b.indexrelid
+  JOIN pg_class t ON t.oid = a.indrelid
+  JOIN pg_namespace n ON n.oid = t.relnamespace
+ WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_toast%'
+   AND NOT a.indisprimary AND NOT a.indisunique AND NOT a.indisexclusion
+   AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = a.indexrelid)
+   AND a.indisvalid AND b.indisvalid
+   AND ia.relam = ib.relam
+   AND a.indexprs IS NULL AND b.indexprs IS NULL
+   AND pg_get_expr(a.indpred, a.indrelid) IS NOT DISTINCT FROM pg_get_expr(b.indpred, b.indrelid)
+   AND a.indnkeyatts <= b.indnkeyatts
+   AND (a.indkey::int2[])[0 : a.indnkeyatts - 1] = (b.indkey::int2[])[0 : a.indnkeyatts - 1]
+   AND (a.indclass::oid[])[0 : a.indnkeyatts - 1] = (b.indclass::oid[])[0 : a.indnkeyatts - 1]
+   -- Two identical indexes: the later one is the duplicate (unless the other is unique).
+   AND (a.indnkeyatts < b.indnkeyatts OR b.indisunique OR a.indexrelid > b.indexrelid)
+ ORDER BY index_name, covered_by;
+
+-- name: list_invalid_indexes()
+-- Indexes left invalid (a failed CREATE INDEX CONCURRENTLY): written to, never read.
+SELECT format('%I.%I', n.nspname, ic.relname) AS index_name,
+       format('%I.%I', n.nspname, t.relname) AS table_name,
+       pg_relation_size(i.indexrelid) AS bytes
+  FROM pg_index i
+  JOIN pg_class ic ON ic.oid = i.indexrelid
+  JOIN pg_class t ON t.oid = i.indrelid
+  JOIN pg_namespace n ON n.oid = t.relnamespace
+ WHERE NOT i.indisvalid
+ ORDER BY index_name;
+
+-- name: named_statement_rows()
+-- Per named query over every snapshot kept: calls and rows per call.
+SELECT query_name, sum(delta_calls)::bigint AS calls,
+       sum(delta_rows)::float8 / nullif(sum(delta_calls), 0) AS rows_per_call
+  FROM monitoring.statement_stats
+ WHERE query_name IS NOT NULL
+ GROUP BY query_name
+HAVING sum(delta_calls) > 0;
