@@ -6,9 +6,10 @@ from datetime import timedelta
 
 import psycopg
 import pytest
-from monitoring_support import large_table_database, run_sql
+from monitoring_support import LARGE_ROWS, assert_session_clean, large_table_database, run_sql
 
-from ikenei.monitoring import report, server, snapshots
+from ikenei.errors import InvalidData
+from ikenei.monitoring import plans, report, server, snapshots, workload
 
 
 @pytest.fixture(scope="module")
@@ -46,5 +47,43 @@ async def test_planted_duplicate_unused_and_invalid_indexes_are_reported_keys_ne
     # Everything a machine reads is in the JSON form.
     data = built.as_json()
     assert {"most_time", "slowest", "tables", "cache_hit_ratio", "pool", "xid_headroom"} <= set(data)
+
+
+async def test_plans_flag_a_sequential_scan_of_a_large_table(large_dsn: str) -> None:
+    statement = workload.Statement("by_c", "SELECT id FROM probe_rows WHERE c = $1", 1, "read",
+                                   frozenset({"probe_rows"}))
+    async with server.session(large_dsn) as session:
+        [checked] = await plans.check(session, [statement], {"probe_rows": LARGE_ROWS}, large_rows=10_000)
+        await assert_session_clean(session, large_dsn)
+    assert [f.kind for f in checked.findings] == ["seq_scan"]
+    assert "probe_rows" in checked.findings[0].message
+
+
+async def test_analyze_of_a_write_is_rolled_back(large_dsn: str) -> None:
+    async with server.session(large_dsn) as session:
+        plan = await plans.plan_with_values(session, "DELETE FROM probe_rows WHERE a = $1", [7], analyze=True)
+        await assert_session_clean(session, large_dsn)
+    assert plan["Plan"]["Node Type"] == "ModifyTable" and "Actual Rows" in plan["Plan"]["Plans"][0]
+    with psycopg.connect(large_dsn) as conn:
+        assert conn.execute("SELECT count(*) FROM probe_rows WHERE a = 7").fetchone() == (100,)
+
+
+async def test_bad_explain_input_is_one_clear_error_and_leaves_nothing(large_dsn: str) -> None:
+    with pytest.raises(InvalidData, match="no named query 'get_nobody'"):
+        workload.query_named("get_nobody")
+    query = workload.query_named("get_user")
+    async with server.session(large_dsn) as session:
+        types = await plans.parameter_types(session, query.sql)
+        assert types == ["uuid"]
+        with pytest.raises(InvalidData) as caught:
+            plans.arguments(query.params, types, {"user_id": "not-a-uuid"}, complete=True)
+        assert caught.value.field == "user_id"
+        with pytest.raises(InvalidData, match="a value is needed for user_id"):
+            plans.arguments(query.params, types, {}, complete=True)
+        with pytest.raises(InvalidData, match="nobody: not a parameter"):
+            plans.arguments(query.params, types, {"nobody": "1"}, complete=False)
+        generic = await plans.generic_plan(session, query.sql, len(query.params))
+        await assert_session_clean(session, large_dsn)
+    assert "Plan" in generic
 
 

@@ -9,6 +9,9 @@
 - ``report``: the period's slowest statements, storage growth, sequential
   scans, cache hit ratio, connections and pool, and now: index hygiene
   (unused, duplicate, invalid), long-running statements, wraparound headroom;
+- ``plans``: generic and analysed plans of one statement, and the checks
+  run on every named query (sequential scans of large tables, sorts an index
+  could serve, estimates far from what calls return);
 - ``workload``: the named queries of ``sql/queries`` and the statements of a
   ``--sql`` file, parsed by PostgreSQL's own parser (pglast);
 - ``periods``: ``30d``, ``24h``, ``15m`` as periods.

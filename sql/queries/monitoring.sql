@@ -265,3 +265,11 @@ SELECT query_name, sum(delta_calls)::bigint AS calls,
  WHERE query_name IS NOT NULL
  GROUP BY query_name
 HAVING sum(delta_calls) > 0;
+
+-- name: force_generic_plans()$
+-- Makes this transaction's prepared statements use a generic plan (PostgreSQL 15 has no EXPLAIN (GENERIC_PLAN)).
+SELECT set_config('plan_cache_mode', 'force_generic_plan', true);
+
+-- name: prepared_plan_parameters()$
+-- The parameter types of the statement monitoring has prepared (ikenei_monitor_plan), or nothing.
+SELECT parameter_types::text[] FROM pg_prepared_statements WHERE name = 'ikenei_monitor_plan';
