@@ -9,7 +9,7 @@ import pytest
 from monitoring_support import LARGE_ROWS, assert_session_clean, large_table_database, run_sql
 
 from ikenei.errors import InvalidData
-from ikenei.monitoring import plans, report, server, snapshots, workload
+from ikenei.monitoring import advisor, plans, report, server, snapshots, workload
 
 
 @pytest.fixture(scope="module")
@@ -47,6 +47,19 @@ async def test_planted_duplicate_unused_and_invalid_indexes_are_reported_keys_ne
     # Everything a machine reads is in the JSON form.
     data = built.as_json()
     assert {"most_time", "slowest", "tables", "cache_hit_ratio", "pool", "xid_headroom"} <= set(data)
+
+
+async def test_every_named_query_has_a_generic_plan(large_dsn: str) -> None:
+    async with server.session(large_dsn) as session:
+        schema = await advisor.load_schema(session)
+        checks = await plans.check(session, workload.named_queries(), schema.rows, large_rows=10_000)
+        await assert_session_clean(session, large_dsn)
+    assert len(checks) >= 100
+    assert [(c.label, c.error) for c in checks if c.error] == []
+    # Only a statement on the staging table its caller creates goes unplanned, and says why.
+    assert [(c.label, c.skipped) for c in checks if c.skipped] == [
+        ("record_staged_analytics_events", "reads analytics_events_batch, made at run time")
+    ]
 
 
 async def test_plans_flag_a_sequential_scan_of_a_large_table(large_dsn: str) -> None:

@@ -12,6 +12,8 @@
 - ``plans``: generic and analysed plans of one statement, and the checks
   run on every named query (sequential scans of large tables, sorts an index
   could serve, estimates far from what calls return);
+- ``advisor``: candidate indexes compared by the planner (HypoPG, or built in
+  a rolled-back transaction), suggestions stored and written as migrations;
 - ``workload``: the named queries of ``sql/queries`` and the statements of a
   ``--sql`` file, parsed by PostgreSQL's own parser (pglast);
 - ``periods``: ``30d``, ``24h``, ``15m`` as periods.

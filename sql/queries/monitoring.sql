@@ -273,3 +273,74 @@ SELECT set_config('plan_cache_mode', 'force_generic_plan', true);
 -- name: prepared_plan_parameters()$
 -- The parameter types of the statement monitoring has prepared (ikenei_monitor_plan), or nothing.
 SELECT parameter_types::text[] FROM pg_prepared_statements WHERE name = 'ikenei_monitor_plan';
+
+-- name: list_table_columns()
+-- Every column of the ordinary tables of the public schema, with the table's estimated rows and size.
+SELECT format('%I.%I', n.nspname, c.relname) AS table_name, c.relname AS bare_name,
+       a.attname::text AS column_name, greatest(c.reltuples, 0)::float8 AS estimated_rows,
+       pg_total_relation_size(c.oid) AS total_bytes
+  FROM pg_class c
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+  JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+ WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')
+ ORDER BY table_name, a.attnum;
+
+-- name: list_index_columns()
+-- The key columns of every valid index of the public schema's tables, in order (empty where one is an expression).
+SELECT format('%I.%I', n.nspname, t.relname) AS table_name,
+       format('%I.%I', n.nspname, ic.relname) AS index_name,
+       array(SELECT coalesce(a.attname::text, '')
+               FROM unnest((i.indkey::int2[])[0 : i.indnkeyatts - 1]) WITH ORDINALITY AS k (attnum, ord)
+               LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+              ORDER BY k.ord) AS columns,
+       i.indpred IS NOT NULL AS partial
+  FROM pg_index i
+  JOIN pg_class ic ON ic.oid = i.indexrelid
+  JOIN pg_class t ON t.oid = i.indrelid
+  JOIN pg_namespace n ON n.oid = t.relnamespace
+ WHERE n.nspname = 'public' AND i.indisvalid AND ic.relam = (SELECT oid FROM pg_am WHERE amname = 'btree');
+
+-- name: hypopg_available()^
+-- Whether the server offers HypoPG, and whether this database has it already.
+SELECT EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'hypopg') AS offered,
+       EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'hypopg') AS installed;
+
+-- name: create_hypopg()!
+-- Creates HypoPG for the advisor's transaction alone (it is rolled back with it).
+CREATE EXTENSION IF NOT EXISTS hypopg;
+
+-- name: create_hypothetical_index(table_name, columns)$
+-- A hypothetical B-tree index on the columns, seen by this session's planner only; its estimated size.
+SELECT hypopg_relation_size(h.indexrelid)
+  FROM hypopg_create_index(format('CREATE INDEX ON %s (%s)', :table_name::regclass,
+           (SELECT string_agg(quote_ident(c), ', ' ORDER BY o)
+              FROM unnest(:columns::text[]) WITH ORDINALITY AS u (c, o)))) AS h;
+
+-- name: reset_hypothetical_indexes()$
+-- Forgets every hypothetical index of this session.
+SELECT hypopg_reset()::text;
+
+-- name: limit_candidate_build(lock_timeout, statement_timeout)$
+-- Bounds how long building a candidate index may wait for its lock and run, for this transaction.
+SELECT set_config('lock_timeout', :lock_timeout, true) || set_config('statement_timeout', :statement_timeout, true);
+
+-- name: build_candidate_index(table_name, columns)$
+-- Builds a real candidate index inside the caller's transaction, to be rolled back; its size.
+SELECT monitoring.build_candidate_index(:table_name::regclass, :columns::text[]);
+
+-- name: insert_suggestion(table_name, columns, method, cost_before, cost_after, statements, index_bytes, migration)$
+-- Stores one index suggestion of the advisor with its date; its id.
+INSERT INTO monitoring.suggestions (table_name, columns, method, cost_before, cost_after, statements,
+                                    index_bytes, migration)
+VALUES (:table_name, :columns, :method, :cost_before, :cost_after, :statements, :index_bytes, :migration)
+RETURNING id;
+
+-- name: index_migration_statements(table_name, columns, index_name)^
+-- The CREATE INDEX CONCURRENTLY of a suggestion and the DROP INDEX CONCURRENTLY of its rollback, every name quoted by the server.
+SELECT format('CREATE INDEX CONCURRENTLY IF NOT EXISTS %I ON %I.%I (%s);', :index_name::text, n.nspname, c.relname,
+              (SELECT string_agg(quote_ident(u.col), ', ' ORDER BY u.ord)
+                 FROM unnest(:columns::text[]) WITH ORDINALITY AS u (col, ord))) AS create_statement,
+       format('DROP INDEX CONCURRENTLY IF EXISTS %I.%I;', n.nspname, :index_name::text) AS drop_statement
+  FROM pg_class c
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.oid = :table_name::regclass;
