@@ -123,6 +123,10 @@ class DatabaseError(IkeneiError):
     """Any other database failure, wrapped with the driver's message."""
 
 
+class Unavailable(IkeneiError):
+    """The server lacks what a command needs (an extension, a setting); the message says how to enable it."""
+
+
 class OutOfScope(DatabaseError):
     """A write refused by row-level security: the row is not of the organization
     (or person) the transaction works for; or an act reserved to one person

@@ -15,7 +15,7 @@ from ikenei.config.settings import load_settings
 from ikenei.db.database import Database
 from ikenei.db.queries import Q
 from ikenei.errors import InvalidData
-from ikenei.monitoring import report, server, snapshots
+from ikenei.monitoring import alerts, report, server, snapshots
 from ikenei.monitoring.periods import parse_period
 
 
@@ -150,7 +150,7 @@ async def test_without_statements_every_snapshot_still_works_and_says_why(large_
     assert "\n" not in missing
 
 
-async def test_pool_nine_of_ten_held_is_ninety_percent(fresh_dsn: str) -> None:
+async def test_pool_nine_of_ten_held_is_ninety_percent_and_alerts(fresh_dsn: str) -> None:
     settings = load_settings(database_url=fresh_dsn, db_app_role=None, db_pool_min=1, db_pool_max=10)
     db = await Database.connect(settings)
     try:
@@ -159,17 +159,16 @@ async def test_pool_nine_of_ten_held_is_ninety_percent(fresh_dsn: str) -> None:
                 await held.enter_async_context(db.transaction())
             figures = db.pool_figures()
             async with server.session(fresh_dsn) as session:
-                taken = await snapshots.take(session, pool=figures)
+                await snapshots.take(session, pool=figures)
+                fired, _ = await alerts.evaluate(session, alerts.Thresholds(), since=timedelta(hours=1))
         released = db.pool_figures()
     finally:
         await db.close()
     assert (figures.in_use, figures.max_size) == (9, 10)
     assert figures.utilization == pytest.approx(90.0)
     assert released.in_use == 0
-    with psycopg.connect(fresh_dsn) as conn:
-        recorded = conn.execute(
-            "SELECT pool_in_use, pool_max FROM monitoring.snapshots WHERE id = %s", (taken.id,)).fetchone()
-    assert recorded == (9, 10)
+    pool_alerts = [f for f in fired if f.rule == "pool"]
+    assert len(pool_alerts) == 1 and pool_alerts[0].value == pytest.approx(90.0)
 
 
 async def test_prune_removes_old_snapshots_only(fresh_dsn: str) -> None:

@@ -61,6 +61,7 @@ _SECRET_FIELDS = frozenset(
         "subject_reference_salt",
         "backup_encryption_key",
         "backup_encryption_old_keys",
+        "monitor_webhook_url",
     }
 )
 _URL_SCHEMES = ("postgres", "postgresql")
@@ -137,6 +138,19 @@ class Settings(BaseSettings):
     # it must stay the same for the life of the database, or an erased person
     # can no longer be recognised. At least 16 characters.
     subject_reference_salt: SecretStr | None = None
+    # `ikenei monitor` (ikenei.monitoring): alert thresholds, the advisor's
+    # bounds and the webhook alerts are POSTed to (a secret: it may carry a token).
+    monitor_regression_factor: float = Field(default=2.0, gt=1)
+    monitor_regression_min_calls: int = Field(default=50, ge=1)
+    monitor_pool_max_utilization: float = Field(default=90.0, gt=0, le=100)
+    monitor_cache_hit_min: float = Field(default=99.0, ge=0, le=100)
+    monitor_growth_max_mb_per_day: float = Field(default=1024.0, gt=0)
+    monitor_unused_index_min_mb: float = Field(default=10.0, ge=0)
+    monitor_xid_headroom_min: int = Field(default=1_000_000_000, ge=0)
+    monitor_large_table_rows: int = Field(default=10_000, ge=1)
+    monitor_advisor_min_rows: int = Field(default=500, ge=0)
+    monitor_advisor_max_table_mb: int = Field(default=1024, ge=1)
+    monitor_webhook_url: SecretStr | None = None
 
     def __init__(self, **values: Any) -> None:
         try:

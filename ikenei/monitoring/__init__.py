@@ -14,6 +14,8 @@
   could serve, estimates far from what calls return);
 - ``advisor``: candidate indexes compared by the planner (HypoPG, or built in
   a rolled-back transaction), suggestions stored and written as migrations;
+- ``alerts``: baselines and the alert rules of ``ikenei monitor check``, firings
+  recorded and POSTed to a webhook;
 - ``workload``: the named queries of ``sql/queries`` and the statements of a
   ``--sql`` file, parsed by PostgreSQL's own parser (pglast);
 - ``periods``: ``30d``, ``24h``, ``15m`` as periods.

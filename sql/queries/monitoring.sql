@@ -344,3 +344,53 @@ SELECT format('CREATE INDEX CONCURRENTLY IF NOT EXISTS %I ON %I.%I (%s);', :inde
   FROM pg_class c
   JOIN pg_namespace n ON n.oid = c.relnamespace
  WHERE c.oid = :table_name::regclass;
+
+-- name: statement_figures_since(since)
+-- Per statement, what ran in the snapshots taken after an instant: calls and mean time, with its named query.
+SELECT s.queryid, max(s.query_name) AS query_name, min(s.query) AS query,
+       sum(s.delta_calls)::bigint AS calls,
+       sum(s.delta_total_ms) / nullif(sum(s.delta_calls), 0) AS mean_ms
+  FROM monitoring.statement_stats s
+  JOIN monitoring.snapshots p ON p.id = s.snapshot_id
+ WHERE p.taken_at > :since
+ GROUP BY s.queryid
+HAVING sum(s.delta_calls) > 0
+ ORDER BY s.queryid;
+
+-- name: save_baseline(name, statements, queryids, calls, mean_ms)$
+-- Replaces the baseline of that name with these per-statement figures; how many statements.
+WITH cleared AS (
+    DELETE FROM monitoring.baselines WHERE name = :name RETURNING 1
+), saved AS (
+    INSERT INTO monitoring.baselines (name, statement, queryid, calls, mean_ms)
+    SELECT :name, u.statement, u.queryid, u.calls, u.mean_ms
+      FROM unnest(:statements::text[], :queryids::bigint[], :calls::bigint[], :mean_ms::float8[])
+           AS u (statement, queryid, calls, mean_ms)
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM saved)::int + 0 * (SELECT count(*) FROM cleared)::int;
+
+-- name: list_baseline(name)
+-- The per-statement figures of a saved baseline.
+SELECT statement, queryid, calls, mean_ms, saved_at
+  FROM monitoring.baselines
+ WHERE name = :name
+ ORDER BY statement;
+
+-- name: latest_pool_figures()^
+-- The application's pool figures of the newest snapshot that has them.
+SELECT taken_at, pool_size, pool_max, pool_idle, pool_in_use, pool_waiting
+  FROM monitoring.snapshots
+ WHERE pool_max IS NOT NULL
+ ORDER BY id DESC
+ LIMIT 1;
+
+-- name: insert_alert(rule, subject, value, threshold, message)$
+-- Records one firing alert; its id.
+INSERT INTO monitoring.alerts (rule, subject, value, threshold, message)
+VALUES (:rule, :subject, :value, :threshold, :message)
+RETURNING id;
+
+-- name: database_now()$
+-- The server's clock, which stamps the snapshots.
+SELECT now();
