@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import re
+import socket
+import urllib.request
 from datetime import timedelta
 
 import psycopg
@@ -9,7 +13,7 @@ import pytest
 from monitoring_support import LARGE_ROWS, assert_session_clean, large_table_database, run_sql
 
 from ikenei.errors import InvalidData
-from ikenei.monitoring import advisor, plans, report, server, snapshots, workload
+from ikenei.monitoring import advisor, metrics, plans, report, server, snapshots, workload
 
 
 @pytest.fixture(scope="module")
@@ -100,3 +104,35 @@ async def test_bad_explain_input_is_one_clear_error_and_leaves_nothing(large_dsn
     assert "Plan" in generic
 
 
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+async def test_the_metrics_endpoint_serves_the_figures(large_dsn: str) -> None:
+    port = _free_port()
+    stop = asyncio.Event()
+    lines: list[str] = []
+    serving = asyncio.create_task(metrics.serve(large_dsn, port=port, interval=0.2, stop=stop, out=lines.append))
+    try:
+        body = ""
+        for _ in range(50):
+            await asyncio.sleep(0.1)
+            try:
+                body = await asyncio.to_thread(
+                    lambda: urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2).read().decode())
+            except OSError:
+                continue
+            if "ikenei_table_size_bytes" in body:
+                break
+    finally:
+        stop.set()
+        await serving
+    with psycopg.connect(large_dsn) as conn:
+        size = conn.execute("SELECT pg_total_relation_size('probe_rows')").fetchone()[0]
+    served = re.search(r'^ikenei_table_size_bytes\{table="public.probe_rows"\} (\S+)$', body, re.MULTILINE)
+    assert served is not None, body
+    # Within a few pages: autovacuum may add a visibility map meanwhile.
+    assert abs(float(served.group(1)) - size) <= 4 * 8192, (served.group(0), size)
+    assert "ikenei_up 1.0" in body and "ikenei_xid_wraparound_headroom" in body

@@ -16,6 +16,8 @@
   a rolled-back transaction), suggestions stored and written as migrations;
 - ``alerts``: baselines and the alert rules of ``ikenei monitor check``, firings
   recorded and POSTed to a webhook;
+- ``metrics``: the Prometheus endpoint of ``ikenei monitor serve``, and a
+  collector of the pool's figures for an application's own endpoint;
 - ``workload``: the named queries of ``sql/queries`` and the statements of a
   ``--sql`` file, parsed by PostgreSQL's own parser (pglast);
 - ``periods``: ``30d``, ``24h``, ``15m`` as periods.

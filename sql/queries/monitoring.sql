@@ -394,3 +394,37 @@ RETURNING id;
 -- name: database_now()$
 -- The server's clock, which stamps the snapshots.
 SELECT now();
+
+-- name: live_connections_by_state()
+-- Client connections to this database now, by state.
+SELECT coalesce(a.state, 'unknown') AS state, count(*)::int AS connections
+  FROM pg_stat_activity a
+ WHERE a.datname = current_database() AND a.backend_type = 'client backend'
+ GROUP BY 1
+ ORDER BY 1;
+
+-- name: live_table_figures()
+-- Every user table now: size, scans, rows read by sequential scans, dead tuples.
+SELECT format('%I.%I', t.schemaname, t.relname) AS table_name,
+       coalesce(pg_total_relation_size(t.relid), 0) AS total_bytes,
+       coalesce(t.seq_scan, 0) AS seq_scan, coalesce(t.seq_tup_read, 0) AS seq_tup_read,
+       coalesce(t.idx_scan, 0) AS idx_scan, t.n_live_tup AS live_tuples, t.n_dead_tup AS dead_tuples
+  FROM pg_stat_user_tables t
+ ORDER BY 1;
+
+-- name: live_index_figures()
+-- Every index of a user table now: size and scans.
+SELECT format('%I.%I', i.schemaname, i.indexrelname) AS index_name,
+       format('%I.%I', i.schemaname, i.relname) AS table_name,
+       coalesce(pg_relation_size(i.indexrelid), 0) AS bytes, coalesce(i.idx_scan, 0) AS idx_scan
+  FROM pg_stat_user_indexes i
+ ORDER BY 1;
+
+-- name: live_statement_figures()
+-- This database's pg_stat_statements figures now, per statement.
+SELECT s.queryid, min(s.query) AS query, sum(s.calls)::bigint AS calls,
+       sum(s.total_exec_time) AS total_ms, sum(s.rows)::bigint AS rows
+  FROM pg_stat_statements s
+ WHERE s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+   AND s.queryid IS NOT NULL
+ GROUP BY s.queryid;
