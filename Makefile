@@ -13,7 +13,7 @@ PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help install migrate rollback migrations-status migrations-unlock seed-prod seed-dev \
-	db-verify retention-run db-start db-stop db-status db-url psql keys-rotate keys-status test test-db test-drills bench lint
+	db-verify retention-run hypopg db-start db-stop db-status db-url psql keys-rotate keys-status test test-db test-drills bench lint
 
 help: ## list the targets
 	@echo "usage: make TARGET"
@@ -68,6 +68,13 @@ retention-run: $(STAMP) ## apply the retention policies (idempotent; counts per 
 
 keys-status: $(STAMP) ## which encryption keys the stored sensitive text uses
 	$(IKENEI) keys status
+
+PG_MAJOR ?= 15
+hypopg: ## install HypoPG for the index advisor on a Debian PostgreSQL server (PG_MAJOR=15)
+	@dpkg-query -W -f='$${Status}' postgresql-$(PG_MAJOR)-hypopg 2>/dev/null | grep -q "install ok installed" || \
+		{ apt-get update -qq && apt-get install -y -qq postgresql-$(PG_MAJOR)-hypopg; } || \
+		{ echo "error: could not install postgresql-$(PG_MAJOR)-hypopg" >&2; exit 1; }
+	@echo "postgresql-$(PG_MAJOR)-hypopg is installed"
 
 db-start: $(STAMP) ## start the embedded PostgreSQL (.ikenei/)
 	$(IKENEI) db start

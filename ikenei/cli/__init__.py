@@ -490,6 +490,10 @@ def _parser() -> argparse.ArgumentParser:
                       help="prod: reference data; dev: sample data for development")
     add(commands, "verify", _verify, "check that the database matches the expected schema")
 
+    from ikenei.cli import monitor
+
+    monitor.register(commands, add, common)
+
     key_group = commands.add_parser("keys", help="the keys that encrypt sensitive text", parents=[common])
     key_commands = key_group.add_subparsers(dest="keys_command", metavar="ACTION", required=True)
     rotate = add(

@@ -18,6 +18,7 @@
   recorded and POSTed to a webhook;
 - ``metrics``: the Prometheus endpoint of ``ikenei monitor serve``, and a
   collector of the pool's figures for an application's own endpoint;
+- ``render``: the tables ``ikenei monitor`` prints (rich), sparklines;
 - ``workload``: the named queries of ``sql/queries`` and the statements of a
   ``--sql`` file, parsed by PostgreSQL's own parser (pglast);
 - ``periods``: ``30d``, ``24h``, ``15m`` as periods.

@@ -267,7 +267,7 @@ SELECT query_name, sum(delta_calls)::bigint AS calls,
 HAVING sum(delta_calls) > 0;
 
 -- name: force_generic_plans()$
--- Makes this transaction's prepared statements use a generic plan (PostgreSQL 15 has no EXPLAIN (GENERIC_PLAN)).
+-- Makes this transaction's prepared statements use their generic plan, whatever values EXECUTE gives.
 SELECT set_config('plan_cache_mode', 'force_generic_plan', true);
 
 -- name: prepared_plan_parameters()$
