@@ -59,7 +59,7 @@ async def row_ids(db: ikenei.Database) -> set[tuple[str, str]]:
 async def run(dsn: str, **options: Any) -> tuple[dict[str, int], list[str]]:
     lines: list[str] = []
     options.setdefault("overrides", {})
-    counts = await asyncio.to_thread(retention.run, dsn, out=lines.append, **options)
+    counts = await retention.run_async(dsn, out=lines.append, **options)
     return counts, lines
 
 

@@ -10,24 +10,55 @@ note; the command still does what it can.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ikenei.cli.common import EXIT_FAILED, EXIT_OK, Commands, Context
 from ikenei.config.paths import MIGRATIONS_DIR
-from ikenei.config.settings import Settings, load_settings
 from ikenei.errors import InvalidData
 
-Handler = Callable[[argparse.Namespace, dict[str, Any]], int]
 
-
-def _settings(context: dict[str, Any]) -> Settings:
-    settings = load_settings()
-    context["settings"] = settings
-    return settings
+def configure_monitor_parser(commands: Commands) -> None:
+    monitor = commands.group("monitor", "performance monitoring")
+    monitor.command("snapshot", snapshot, "record the statistics views in the monitoring schema")
+    pruning = monitor.command("prune", prune, "delete snapshots and alerts older than a period")
+    pruning.add_argument("--keep", default="30d", metavar="PERIOD", help="keep this much (default 30d)")
+    reporting = monitor.command("report", report, "what the snapshots of a period show")
+    reporting.add_argument("--since", default="24h", metavar="PERIOD", help="the period (default 24h)")
+    reporting.add_argument("--json", action="store_true", help="one JSON document")
+    explaining = monitor.command("explain", explain, "the plan of one named query")
+    explaining.add_argument("query", metavar="QUERY_NAME")
+    explaining.add_argument("--analyze", action="store_true", help="run it, in a transaction rolled back")
+    explaining.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                            help="a parameter's value (repeatable)")
+    explaining.add_argument("--json", action="store_true", help="EXPLAIN's JSON document")
+    planning = monitor.command("plans", plans_command, "check the plans of every named query")
+    planning.add_argument("--json", action="store_true", help="one JSON document")
+    advising = monitor.command("advise", advise, "indexes the planner says would make statements cheaper")
+    advising.add_argument("--sql", metavar="FILE", help="the statements of FILE instead of the named queries")
+    advising.add_argument("--min-savings", type=float, default=50.0, metavar="PERCENT",
+                          help="the least cut of a statement's cost that earns a suggestion (default 50)")
+    advising.add_argument("--json", action="store_true", help="one JSON document")
+    advising.add_argument("--apply", action="store_true", help="write each suggestion as a migration")
+    advising.add_argument("--migrations-dir", default=str(MIGRATIONS_DIR), metavar="DIR",
+                          help="where --apply writes (default: the project's sql/migrations)")
+    baseline = monitor.group("baseline", "per-statement baselines")
+    saving = baseline.command("save", baseline_save, "save the statements' figures under a name")
+    saving.add_argument("name", metavar="NAME")
+    saving.add_argument("--since", default="24h", metavar="PERIOD", help="the period (default 24h)")
+    comparing = baseline.command("compare", baseline_compare, "the statements now against a baseline")
+    comparing.add_argument("name", metavar="NAME")
+    comparing.add_argument("--json", action="store_true", help="one JSON document")
+    checking = monitor.command("check", check, "evaluate the alert rules; exit 1 when any fires")
+    checking.add_argument("--since", default="1h", metavar="PERIOD", help="the period (default 1h)")
+    checking.add_argument("--baseline", metavar="NAME", help="the baseline of the regression rule")
+    checking.add_argument("--json", action="store_true", help="one JSON document")
+    serving = monitor.command("serve", serve, "serve the figures to Prometheus at /metrics")
+    serving.add_argument("--port", type=int, default=9187, help="default 9187")
+    serving.add_argument("--address", default="127.0.0.1", help="default 127.0.0.1")
+    serving.add_argument("--interval", type=float, default=15.0, help="seconds between refreshes (default 15)")
 
 
 def _console() -> Any:
@@ -61,34 +92,34 @@ def _params(pairs: list[str]) -> dict[str, str]:
 # -- commands ---------------------------------------------------------------------
 
 
-def snapshot(args: argparse.Namespace, context: dict[str, Any]) -> int:
+async def snapshot(args: argparse.Namespace, context: Context) -> int:
     from ikenei.monitoring import server, snapshots
 
     async def run() -> snapshots.Snapshot:
-        async with server.session(_settings(context).dsn()) as session:
+        async with server.session(context.load_settings().dsn()) as session:
             return await snapshots.take(session)
 
-    taken = asyncio.run(run())
+    taken = await run()
     _note(taken.missing)
     print(f"snapshot {taken.id}: {taken.statements} statements, in {taken.seconds * 1000:.0f} ms")
-    return 0
+    return EXIT_OK
 
 
-def prune(args: argparse.Namespace, context: dict[str, Any]) -> int:
+async def prune(args: argparse.Namespace, context: Context) -> int:
     from ikenei.monitoring import server, snapshots
     from ikenei.monitoring.periods import parse_period
 
     keep = parse_period(args.keep, "--keep")
 
     async def run() -> int:
-        async with server.session(_settings(context).dsn()) as session:
+        async with server.session(context.load_settings().dsn()) as session:
             return await snapshots.prune(session, keep)
 
-    print(f"pruned {asyncio.run(run())} snapshot(s) older than {args.keep}")
-    return 0
+    print(f"pruned {await run()} snapshot(s) older than {args.keep}")
+    return EXIT_OK
 
 
-def report(args: argparse.Namespace, context: dict[str, Any]) -> int:
+async def report(args: argparse.Namespace, context: Context) -> int:
     from ikenei.monitoring import render, server
     from ikenei.monitoring import report as reporting
     from ikenei.monitoring.periods import parse_period
@@ -96,25 +127,25 @@ def report(args: argparse.Namespace, context: dict[str, Any]) -> int:
     since = parse_period(args.since, "--since")
 
     async def run() -> reporting.Report:
-        async with server.session(_settings(context).dsn()) as session:
+        async with server.session(context.load_settings().dsn()) as session:
             return await reporting.build(session, since)
 
-    built = asyncio.run(run())
+    built = await run()
     if args.json:
         _json(built.as_json())
     else:
         render.report(_console(), built)
-    return 0
+    return EXIT_OK
 
 
-def explain(args: argparse.Namespace, context: dict[str, Any]) -> int:
+async def explain(args: argparse.Namespace, context: Context) -> int:
     from ikenei.monitoring import plans, server, workload
 
     query = workload.query_named(args.query)
     given = _params(args.param)
 
     async def run() -> dict[str, Any]:
-        async with server.session(_settings(context).dsn()) as session:
+        async with server.session(context.load_settings().dsn()) as session:
             if not given and not args.analyze:
                 return await plans.generic_plan(session, query.sql, len(query.params))
             types = await plans.parameter_types(session, query.sql)
@@ -122,7 +153,7 @@ def explain(args: argparse.Namespace, context: dict[str, Any]) -> int:
             assert values is not None
             return await plans.plan_with_values(session, query.sql, values, analyze=args.analyze)
 
-    plan = asyncio.run(run())
+    plan = await run()
     if args.json:
         _json(plan)
     else:
@@ -130,7 +161,7 @@ def explain(args: argparse.Namespace, context: dict[str, Any]) -> int:
         for key in ("Planning Time", "Execution Time"):
             if key in plan:
                 print(f"{key.lower()}: {plan[key]:.3f} ms")
-    return 0
+    return EXIT_OK
 
 
 def _print_plan(node: dict[str, Any], depth: int) -> None:
@@ -151,11 +182,11 @@ def _print_plan(node: dict[str, Any], depth: int) -> None:
         _print_plan(child, depth + 1)
 
 
-def plans_command(args: argparse.Namespace, context: dict[str, Any]) -> int:
+async def plans_command(args: argparse.Namespace, context: Context) -> int:
     from ikenei.monitoring import advisor, plans, render, server, workload
     from ikenei.monitoring import report as reporting
 
-    settings = _settings(context)
+    settings = context.load_settings()
 
     async def run() -> list[plans.PlanCheck]:
         async with server.session(settings.dsn()) as session:
@@ -166,19 +197,19 @@ def plans_command(args: argparse.Namespace, context: dict[str, Any]) -> int:
             return await plans.check(session, workload.named_queries(), schema.rows,
                                      large_rows=settings.monitor_large_table_rows, rows_per_call=rows)
 
-    checks = asyncio.run(run())
+    checks = await run()
     if args.json:
         _json(plans.as_json(checks))
     else:
         render.plans(_console(), checks)
-    return 1 if any(c.error for c in checks) else 0
+    return EXIT_FAILED if any(c.error for c in checks) else EXIT_OK
 
 
-def advise(args: argparse.Namespace, context: dict[str, Any]) -> int:
+async def advise(args: argparse.Namespace, context: Context) -> int:
     from ikenei.monitoring import advisor, render, server, workload
     from ikenei.monitoring import report as reporting
 
-    settings = _settings(context)
+    settings = context.load_settings()
     directory = Path(args.migrations_dir)
     if args.apply and not directory.is_dir():
         raise InvalidData("--migrations-dir", f"{directory} is not a directory")
@@ -206,49 +237,49 @@ def advise(args: argparse.Namespace, context: dict[str, Any]) -> int:
             await advisor.store(session, advice)
             return advice
 
-    advice = asyncio.run(run())
+    advice = await run()
     if args.json:
         _json(advisor.as_json(advice))
     else:
         render.advice(_console(), advice)
-    return 0
+    return EXIT_OK
 
 
-def baseline_save(args: argparse.Namespace, context: dict[str, Any]) -> int:
+async def baseline_save(args: argparse.Namespace, context: Context) -> int:
     from ikenei.monitoring import alerts, server
     from ikenei.monitoring.periods import parse_period
 
     since = parse_period(args.since, "--since")
 
     async def run() -> int:
-        async with server.session(_settings(context).dsn()) as session:
+        async with server.session(context.load_settings().dsn()) as session:
             return await alerts.save_baseline(session, args.name, since)
 
-    print(f"baseline {args.name}: {asyncio.run(run())} statements saved")
-    return 0
+    print(f"baseline {args.name}: {await run()} statements saved")
+    return EXIT_OK
 
 
-def baseline_compare(args: argparse.Namespace, context: dict[str, Any]) -> int:
+async def baseline_compare(args: argparse.Namespace, context: Context) -> int:
     from ikenei.monitoring import alerts, render, server
 
     async def run() -> list[alerts.Comparison]:
-        async with server.session(_settings(context).dsn()) as session:
+        async with server.session(context.load_settings().dsn()) as session:
             return await alerts.compare(session, args.name)
 
-    rows = asyncio.run(run())
+    rows = await run()
     if args.json:
         _json([{"statement": r.statement, "baseline_ms": r.baseline_ms, "current_ms": r.current_ms,
                 "calls": r.calls, "factor": r.factor} for r in rows])
     else:
         render.comparisons(_console(), args.name, rows)
-    return 0
+    return EXIT_OK
 
 
-def check(args: argparse.Namespace, context: dict[str, Any]) -> int:
+async def check(args: argparse.Namespace, context: Context) -> int:
     from ikenei.monitoring import alerts, render, server
     from ikenei.monitoring.periods import parse_period
 
-    settings = _settings(context)
+    settings = context.load_settings()
     since = parse_period(args.since, "--since")
 
     async def run() -> tuple[list[alerts.Firing], list[str]]:
@@ -259,7 +290,7 @@ def check(args: argparse.Namespace, context: dict[str, Any]) -> int:
             await alerts.record(session, fired)
             return fired, notes
 
-    fired, notes = asyncio.run(run())
+    fired, notes = await run()
     if args.json:
         _json(alerts.as_json(fired, notes))
     else:
@@ -268,59 +299,12 @@ def check(args: argparse.Namespace, context: dict[str, Any]) -> int:
         failure = alerts.post(settings.monitor_webhook_url.get_secret_value(), fired)
         if failure:
             print(f"warning: {failure}", file=sys.stderr)
-    return 1 if fired else 0
+    return EXIT_FAILED if fired else EXIT_OK
 
 
-def serve(args: argparse.Namespace, context: dict[str, Any]) -> int:
+async def serve(args: argparse.Namespace, context: Context) -> int:
     from ikenei.monitoring import metrics
 
-    asyncio.run(metrics.serve(_settings(context).dsn(), port=args.port, address=args.address,
-                              interval=args.interval))
-    return 0
-
-
-# -- the parser -------------------------------------------------------------------
-
-
-def register(commands: Any, add: Callable[..., argparse.ArgumentParser], common: argparse.ArgumentParser) -> None:
-    """Adds ``ikenei monitor ...`` to the command parser."""
-    group = commands.add_parser("monitor", help="performance monitoring", parents=[common])
-    actions = group.add_subparsers(dest="monitor_command", metavar="ACTION", required=True)
-    add(actions, "snapshot", snapshot, "record the statistics views in the monitoring schema")
-    pruning = add(actions, "prune", prune, "delete snapshots and alerts older than a period")
-    pruning.add_argument("--keep", default="30d", metavar="PERIOD", help="keep this much (default 30d)")
-    reporting = add(actions, "report", report, "what the snapshots of a period show")
-    reporting.add_argument("--since", default="24h", metavar="PERIOD", help="the period (default 24h)")
-    reporting.add_argument("--json", action="store_true", help="one JSON document")
-    explaining = add(actions, "explain", explain, "the plan of one named query")
-    explaining.add_argument("query", metavar="QUERY_NAME")
-    explaining.add_argument("--analyze", action="store_true", help="run it, in a transaction rolled back")
-    explaining.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
-                            help="a parameter's value (repeatable)")
-    explaining.add_argument("--json", action="store_true", help="EXPLAIN's JSON document")
-    planning = add(actions, "plans", plans_command, "check the plans of every named query")
-    planning.add_argument("--json", action="store_true", help="one JSON document")
-    advising = add(actions, "advise", advise, "indexes the planner says would make statements cheaper")
-    advising.add_argument("--sql", metavar="FILE", help="the statements of FILE instead of the named queries")
-    advising.add_argument("--min-savings", type=float, default=50.0, metavar="PERCENT",
-                          help="the least cut of a statement's cost that earns a suggestion (default 50)")
-    advising.add_argument("--json", action="store_true", help="one JSON document")
-    advising.add_argument("--apply", action="store_true", help="write each suggestion as a migration")
-    advising.add_argument("--migrations-dir", default=str(MIGRATIONS_DIR), metavar="DIR",
-                          help="where --apply writes (default: the project's sql/migrations)")
-    baseline = actions.add_parser("baseline", help="per-statement baselines", parents=[common])
-    baseline_actions = baseline.add_subparsers(dest="baseline_command", metavar="ACTION", required=True)
-    saving = add(baseline_actions, "save", baseline_save, "save the statements' figures under a name")
-    saving.add_argument("name", metavar="NAME")
-    saving.add_argument("--since", default="24h", metavar="PERIOD", help="the period (default 24h)")
-    comparing = add(baseline_actions, "compare", baseline_compare, "the statements now against a baseline")
-    comparing.add_argument("name", metavar="NAME")
-    comparing.add_argument("--json", action="store_true", help="one JSON document")
-    checking = add(actions, "check", check, "evaluate the alert rules; exit 1 when any fires")
-    checking.add_argument("--since", default="1h", metavar="PERIOD", help="the period (default 1h)")
-    checking.add_argument("--baseline", metavar="NAME", help="the baseline of the regression rule")
-    checking.add_argument("--json", action="store_true", help="one JSON document")
-    serving = add(actions, "serve", serve, "serve the figures to Prometheus at /metrics")
-    serving.add_argument("--port", type=int, default=9187, help="default 9187")
-    serving.add_argument("--address", default="127.0.0.1", help="default 127.0.0.1")
-    serving.add_argument("--interval", type=float, default=15.0, help="seconds between refreshes (default 15)")
+    await metrics.serve(context.load_settings().dsn(), port=args.port, address=args.address,
+                        interval=args.interval)
+    return EXIT_OK

@@ -6,7 +6,7 @@ rater by it. Both commands run as the tables' owner on the configured DSN,
 like the retention run, with one connection and one transaction each, under
 the audit actor ``gdpr``. The queries are in ``sql/queries/gdpr.sql``.
 
-**Export** (:func:`export`) writes one JSON document: accounts (every column
+**Export** (:func:`export_async`) writes one JSON document: accounts (every column
 but the password hash), memberships, roles, competency levels with their
 history, learning plans with objectives, progress and recommendations,
 consents, analytics events, dashboard widgets, reports asked for, feedback
@@ -21,7 +21,7 @@ anonymous answer is linked to nobody, so it cannot be found as theirs. The
 export is recorded in ``data_processing_log`` and, as a read of sensitive data,
 in ``data_access_log``; all sections come from one snapshot.
 
-**Erasure** (:func:`erase`) deletes, in one transaction: the comments they
+**Erasure** (:func:`erase_async`) deletes, in one transaction: the comments they
 wrote about others on forms that are not anonymous (the answer keeps its
 rating, or goes if it was only a comment), the invitations that reached them
 as an external rater, their analytics events, and their users rows, whose
@@ -41,7 +41,6 @@ an email never known is ``NotFound``, and nothing changes.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import dataclasses
 import json
@@ -67,9 +66,7 @@ __all__ = [
     "ACTOR",
     "FORMAT",
     "Erasure",
-    "erase",
     "erase_async",
-    "export",
     "export_async",
     "reference_salt",
 ]
@@ -147,7 +144,7 @@ def reference_salt(settings: Settings) -> bytes:
 # -- export ---------------------------------------------------------------------------
 
 
-def export(
+async def export_async(
     dsn: str,
     email: str,
     *,
@@ -163,19 +160,6 @@ def export(
     ``InvalidData`` naming ``output``, never written over) and ``out`` gets a
     one-line summary. ``NotFound`` for an email nothing is held under.
     """
-    return asyncio.run(export_async(dsn, email, cipher=cipher, salt=salt, output=output, out=out))
-
-
-async def export_async(
-    dsn: str,
-    email: str,
-    *,
-    cipher: Cipher,
-    salt: bytes,
-    output: Path | None = None,
-    out: Out = print,
-) -> dict[str, Any]:
-    """:func:`export` for a caller already inside an event loop."""
     email = _checked_email(email)
     reference = subject_reference(email, salt)
     # The file is claimed first, so that a refused path costs no logged export,
@@ -335,18 +319,13 @@ def _json_value(value: Any) -> Any:
 # -- erasure --------------------------------------------------------------------------
 
 
-def erase(dsn: str, email: str, *, salt: bytes, out: Out = print) -> Erasure:
+async def erase_async(dsn: str, email: str, *, salt: bytes, out: Out = print) -> Erasure:
     """Erases every piece of personal data of the person with ``email`` (see the module doc).
 
     One transaction: everything or nothing. ``NotFound`` for an email never
     known; an email already erased returns an ``Erasure`` with
     ``already_erased_at`` set, changing nothing.
     """
-    return asyncio.run(erase_async(dsn, email, salt=salt, out=out))
-
-
-async def erase_async(dsn: str, email: str, *, salt: bytes, out: Out = print) -> Erasure:
-    """:func:`erase` for a caller already inside an event loop."""
     email = _checked_email(email)
     reference = subject_reference(email, salt)
     async with owner_connection(dsn, "the database of the erasure") as x, x.transaction() as tx:

@@ -1,6 +1,6 @@
 """The retention run: deletes what its retention policy no longer lets us keep.
 
-``ikenei retention run`` calls :func:`run` with the configured database's DSN.
+``ikenei retention run`` calls :func:`run_async` with the configured database's DSN.
 Every policy of ``retention_policies`` is applied by its own query
 (``sql/queries/retention.sql``), all in one transaction on one connection as
 the DSN's role (the tables' owner): either every policy is applied and the run
@@ -16,7 +16,6 @@ right after the first deletes nothing, and still reports and records itself.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -26,7 +25,7 @@ from ikenei.db.queries import Q, Query
 from ikenei.errors import ConfigError, DatabaseError
 from ikenei.repositories.privacy import PrivacyRepository
 
-__all__ = ["ACTOR", "run", "run_async"]
+__all__ = ["ACTOR", "run_async"]
 
 Out = Callable[[str], Any]
 
@@ -46,7 +45,9 @@ _PURGES: dict[str, Query] = {
 assert set(_PURGES) == set(RETENTION_KINDS)
 
 
-def run(dsn: str, *, out: Out = print, overrides: Mapping[str, int] | None = None) -> dict[str, int]:
+async def run_async(
+    dsn: str, *, out: Out = print, overrides: Mapping[str, int] | None = None
+) -> dict[str, int]:
     """Applies every retention policy once; the rows each kind deleted (or, for
     ``erased_person_leftovers``, deleted or cleared), by kind.
 
@@ -54,13 +55,6 @@ def run(dsn: str, *, out: Out = print, overrides: Mapping[str, int] | None = Non
     the ``RETENTION_OVERRIDES`` setting does. An unknown kind or a period that
     is not a positive number of days is a ``ConfigError``.
     """
-    return asyncio.run(run_async(dsn, out=out, overrides=overrides))
-
-
-async def run_async(
-    dsn: str, *, out: Out = print, overrides: Mapping[str, int] | None = None
-) -> dict[str, int]:
-    """:func:`run` for a caller already inside an event loop."""
     periods_override = _checked(overrides)
     async with owner_connection(dsn, "the database of the retention run") as conn, conn.transaction() as x:
         await x.value(Q.set_actor, ACTOR)
