@@ -12,7 +12,7 @@ BENCH_STAMP := $(VENV)/.installed-bench
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install migrate rollback migrations-status migrations-unlock seed-prod seed-dev \
+.PHONY: backup backup-list backup-verify restore help install migrate rollback migrations-status migrations-unlock seed-prod seed-dev \
 	db-verify retention-run hypopg db-start db-stop db-status db-url psql keys-rotate keys-status test test-db test-drills bench lint
 
 help: ## list the targets
@@ -22,6 +22,7 @@ help: ## list the targets
 		$(MAKEFILE_LIST)
 	@echo
 	@echo "  rollback takes STEPS=n (default 1) or ALL=1; test takes PYTEST_ARGS=..."
+	@echo "  restore takes TARGET=DIR and TO_TIME=... | TO_NAME=... | ID=...; backup-verify DRILL=1"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -75,6 +76,19 @@ hypopg: ## install HypoPG for the index advisor on a Debian PostgreSQL server (P
 		{ apt-get update -qq && apt-get install -y -qq postgresql-$(PG_MAJOR)-hypopg; } || \
 		{ echo "error: could not install postgresql-$(PG_MAJOR)-hypopg" >&2; exit 1; }
 	@echo "postgresql-$(PG_MAJOR)-hypopg is installed"
+
+backup: $(STAMP) ## take a backup (incremental where the server supports it; see README)
+	$(IKENEI) backup run
+
+backup-list: $(STAMP) ## every backup, the recoverable window, what is where
+	$(IKENEI) backup list
+
+backup-verify: $(STAMP) ## check every backup and the WAL archive; DRILL=1 also restores and checks the data
+	$(IKENEI) backup verify $(if $(filter-out 0,$(DRILL)),--drill)
+
+restore: $(STAMP) ## TARGET=DIR, and TO_TIME=... | TO_NAME=... | ID=... (default: the latest point)
+	@test -n "$(TARGET)" || { echo "error: make restore needs TARGET=DIR (a new or empty directory)" >&2; exit 2; }
+	$(IKENEI) backup restore --target "$(TARGET)" $(if $(TO_TIME),--to-time "$(TO_TIME)",$(if $(TO_NAME),--to-name "$(TO_NAME)",$(if $(ID),--id "$(ID)",--latest)))
 
 db-start: $(STAMP) ## start the embedded PostgreSQL (.ikenei/)
 	$(IKENEI) db start

@@ -16,6 +16,7 @@ One module per command group, each registering its commands in a
 ``keys``            ``ikenei keys rotate|status``
 ``retention``       ``ikenei retention run``
 ``gdpr``            ``ikenei gdpr export|erase``
+``backup``          ``ikenei backup run|list|verify|restore|expire|schedule|status``
 ``psql``            ``ikenei psql [ARGS…]``
 ==================  ====================================================
 
@@ -23,9 +24,9 @@ One module per command group, each registering its commands in a
 :class:`~ikenei.cli.common.Commands`), ``connection`` the commands' own
 connection checks.
 
-Adding a command group ``ikenei backup run|list``:
+Adding a command group (``ikenei backup`` is one, in ``ikenei/cli/backup.py``):
 
-1. Create ``ikenei/cli/backup.py`` with ``configure_backup_parser(commands)``;
+1. Create ``ikenei/cli/<group>.py`` with ``configure_<group>_parser(commands)``;
    ``commands.group("backup", help)`` gives the ``ACTION`` level, and
    ``.command("run", handler, help)`` adds one command and returns its
    argparse parser for its options.
@@ -34,7 +35,7 @@ Adding a command group ``ikenei backup run|list``:
    configuration. Import the feature's package inside the handler, so that a
    broken or heavy module never slows or breaks the other commands. Never call
    ``asyncio.run``: :func:`main` runs the handler, and is the only place that does.
-3. Add ``backup.configure_backup_parser`` to ``GROUPS`` below (its place is
+3. Add ``<group>.configure_<group>_parser`` to ``GROUPS`` below (its place is
    its place in ``ikenei --help``), a ``make`` target if it is a routine task,
    and a row to the README's Commands table.
 
@@ -50,7 +51,7 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
-from ikenei.cli import db, gdpr, keys, migrations, monitor, psql, retention, seed, verify
+from ikenei.cli import backup, db, gdpr, keys, migrations, monitor, psql, retention, seed, verify
 from ikenei.cli.common import EXIT_CONFIG, EXIT_FAILED, Commands, Context
 from ikenei.cli.common import load_module as _module  # noqa: F401 - kept for callers of _module
 from ikenei.cli.connection import (
@@ -73,6 +74,7 @@ GROUPS: tuple[Callable[[Commands], None], ...] = (
     keys.configure_keys_parser,
     retention.configure_retention_parser,
     gdpr.configure_gdpr_parser,
+    backup.configure_backup_parser,
     psql.configure_psql_parser,
 )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from ikenei.cli.common import EXIT_OK, Commands, Context
 from ikenei.cli.connection import connect
@@ -11,7 +12,11 @@ from ikenei.cli.connection import connect
 def configure_db_parser(commands: Commands) -> None:
     db = commands.group("db", "the database server")
     db.command("start", start, "start the embedded server (reuses a running one)")
-    db.command("stop", stop, "stop the embedded server")
+    stop_parser = db.command("stop", stop, "stop the embedded server (or a restored one: --data-dir)")
+    stop_parser.add_argument(
+        "--data-dir", type=Path, metavar="DIR",
+        help="the data directory of a server `ikenei backup restore --start` left running",
+    )
     db.command("status", status, "is the configured server up?")
     db.command("url", url, "print the configured database's URL (no password)")
 
@@ -34,6 +39,16 @@ async def start(args: argparse.Namespace, context: Context) -> int:
 
 async def stop(args: argparse.Namespace, context: Context) -> int:
     from ikenei import embedded
+
+    if args.data_dir is not None:
+        from ikenei.backup import instance
+
+        directory = args.data_dir.expanduser().resolve()
+        if instance.stop(directory):
+            print(f"stopped the server of {directory}")
+        else:
+            print(f"no server was running on {directory}")
+        return EXIT_OK
 
     if embedded.stop():
         print("embedded PostgreSQL stopped")
