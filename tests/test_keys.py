@@ -24,7 +24,7 @@ from pii_support import TQ, StoredComment, StoredNote, cipher, make_key, tables_
 from ikenei import Database
 from ikenei.config.settings import Settings, load_settings
 from ikenei.db.queries import Executor
-from ikenei.errors import ConfigError, WrongKey
+from ikenei.errors import ConfigError, Conflict, WrongKey
 from ikenei.privacy import keys
 from ikenei.schema import seeds
 
@@ -35,6 +35,11 @@ MAYA = UUID("00000000-0000-4000-8000-000000002002")
 MID_YEAR_CHECK_IN = UUID("00000000-0000-4000-8000-000000006102")
 SEEDED_COMMENT = "The release process is much calmer since Maya took it over."
 SEEDED_NOTE = "Workshop done; the team strategy page is on the wiki."
+
+
+@dataclass(frozen=True, slots=True)
+class KeyColumn:
+    column_name: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -388,3 +393,48 @@ async def test_keys_commands(fresh_dsn: str) -> None:
         "feedback_responses.comment: 3 under key k2",
         "learning_progress.notes: 1 under key k2",
     ]
+
+
+# --------------------------------------------------------------------------- retired keys
+
+
+async def test_a_retired_key_writes_nothing(fresh_dsn: str) -> None:
+    """An instance still running with k1 after a rotation retired it: the database refuses its writes."""
+    async with connected(fresh_dsn, K1) as stale:
+        written = await write_under(stale, comments=1, notes=1)
+        setup = await make_setup(stale)
+        rotation = await keys.rotate(fresh_dsn, cipher(K2, K1), out=quiet)
+        assert rotation.retired == ["k1"]
+        before = await in_use(stale)
+        with pytest.raises(Conflict, match="key k1 was retired") as refused:
+            await stale.learning.record_progress(written.plan, progress_percent=50, notes="under k1")
+        assert refused.value.current == "retired"
+        with pytest.raises(Conflict, match="key k1 was retired"):
+            await give_feedback(stale, setup, "peer", (3, 4, 5), "a comment under k1")
+        assert await in_use(stale) == before
+    # The new key alone starts and reads everything.
+    async with connected(fresh_dsn, K2) as db:
+        assert await read_back(db, written) == (written.comments, written.notes)
+
+
+async def test_start_up_refuses_keys_that_cannot_read_every_stored_value(fresh_dsn: str) -> None:
+    async with connected(fresh_dsn, K1) as db:
+        await write_under(db, comments=1, notes=1)
+        # As a value written under k1 while a rotation retired it could leave it
+        # before the database refused such writes: retired, yet still in use.
+        await Executor(db._pool).execute(TQ.retire_encryption_key, "k1")
+        before = await in_use(db)
+    with pytest.raises(ConfigError) as caught:
+        await Database.connect(load_settings(database_url=fresh_dsn, pii_encryption_key=K2))
+    assert "key 'k1'" in str(caught.value) and "PII_ENCRYPTION_OLD_KEYS" in str(caught.value)
+    # A retired key is not a current key again.
+    with pytest.raises(ConfigError, match="'k1' was retired"):
+        await Database.connect(load_settings(database_url=fresh_dsn, pii_encryption_key=K1))
+    async with connected(fresh_dsn, K2, K1) as db:
+        assert await in_use(db) == before
+
+
+async def test_every_column_of_a_key_id_is_guarded_against_retired_keys(fresh_dsn: str) -> None:
+    async with connected(fresh_dsn, K1) as db:
+        assert await Executor(db._pool).all(TQ.list_unguarded_key_columns, KeyColumn) == []
+        assert len(await Executor(db._pool).all(TQ.list_key_columns, KeyColumn)) >= 2

@@ -5,7 +5,13 @@ check value (a known text encrypted under that key). ``check_keys`` runs when
 the application starts: it registers the current key on its first use, and
 refuses to start (``WrongKey``) when a configured key is not the key its id
 was registered with, or (``ConfigError``) when stored data may use a key that
-is not configured.
+is not configured: a key not retired in the registry, or any key a stored
+value is found under (``encryption_keys_in_use()``, which follows every
+foreign key to the registry), retired or not. A current key that a rotation
+retired is refused too: the database refuses every value written under a
+retired key (``refuse_retired_key``, migration ``20261204_110000``), so an
+instance still running with it fails loudly instead of writing values the
+keys in use could not read.
 
 ``rotate`` re-encrypts, under the current key, every encrypted value stored
 under another key, and encrypts the text left from before encryption (see the
@@ -13,7 +19,9 @@ migrations ``*_encrypted_*``). It goes through each column in batches by row
 id, each batch its own transaction with its rows locked: a run that is
 stopped leaves every value readable under a configured key, and the next run
 simply continues. A second run finds nothing to do. A value that does not
-decrypt is reported and left as it is, never rewritten.
+decrypt is reported and left as it is, never rewritten. A finished run
+retires the keys no value is under any more, after locking their registry
+rows, so that a value written under one meanwhile keeps it in use.
 """
 
 from __future__ import annotations
@@ -151,7 +159,10 @@ class _Stored:
 async def check_keys(executor: Executor, cipher: Cipher) -> None:
     """The start-up check of the configured keys against the registry (see the module doc).
 
-    Registers the current key if it is new, reinstates it if it was retired.
+    Registers the current key if it is new. Refuses a current key that a
+    rotation retired (``ConfigError``: the database would refuse every value
+    written under it), and keys that cannot read every stored value, whatever
+    the registry says (``ConfigError`` naming the missing key ids).
     """
     current = cipher.current_key_id
     # One transaction: a refused start registers nothing.
@@ -169,13 +180,28 @@ async def check_keys(executor: Executor, cipher: Cipher) -> None:
                         "under it would be unreadable"
                     )
                 if key.key_id == current and key.retired_at is not None:
-                    await x.execute(Q.reinstate_encryption_key, current)
+                    raise ConfigError(
+                        f"PII_ENCRYPTION_KEY: key {current!r} was retired on "
+                        f"{key.retired_at:%Y-%m-%d %H:%M %Z} by `ikenei keys rotate`: nothing new "
+                        "may be encrypted under it. Configure the key the data was moved to "
+                        "(`ikenei keys status` names it) or a new one"
+                    )
             elif key.retired_at is None:
                 raise ConfigError(
                     f"stored data may be encrypted under key {key.key_id!r}, which is not "
                     "configured: add it to PII_ENCRYPTION_OLD_KEYS (`ikenei keys rotate` then "
                     "moves its data to the current key, after which it can be removed)"
                 )
+        # The registry aside, every key a stored value is under must be configured.
+        used = await x.all(Q.list_encryption_keys_in_use, _KeyId)
+        missing = sorted({k.key_id for k in used} - set(cipher.key_ids))
+        if missing:
+            named = ", ".join(repr(k) for k in missing)
+            raise ConfigError(
+                f"stored values are encrypted under key {named}, which is not configured: they "
+                "could not be read. Add it to PII_ENCRYPTION_OLD_KEYS (`ikenei keys rotate` then "
+                "moves them to the current key)"
+            )
 
 
 async def rotate(
@@ -231,7 +257,12 @@ async def rotate(
             if not rotation.finished:
                 break
         if rotation.finished:
-            retired = await x.all(Q.retire_unused_encryption_keys, _KeyId, cipher.current_key_id)
+            async with x.transaction() as tx:
+                # Locked first, then looked at with a fresh snapshot: a value
+                # being written under a key either is seen here, or is refused
+                # by the database once the key is retired.
+                await tx.execute(Q.lock_encryption_keys_to_retire, cipher.current_key_id)
+                retired = await tx.all(Q.retire_unused_encryption_keys, _KeyId, cipher.current_key_id)
             rotation.retired = sorted(k.key_id for k in retired)
     _summarize(rotation, out)
     return rotation

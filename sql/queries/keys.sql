@@ -13,18 +13,26 @@ SELECT key_id, check_value, created_at, retired_at FROM encryption_keys ORDER BY
 INSERT INTO encryption_keys (key_id, check_value) VALUES (:key_id, :check_value)
 ON CONFLICT (key_id) DO NOTHING;
 
--- name: reinstate_encryption_key(key_id)!
--- A retired key in use again (configured as the current key): no longer retired.
-UPDATE encryption_keys SET retired_at = NULL WHERE key_id = :key_id AND retired_at IS NOT NULL;
+-- name: list_encryption_keys_in_use()
+-- The ids of the keys some stored value is encrypted under, in every column that holds one.
+SELECT DISTINCT key_id FROM encryption_keys_in_use() AS used(key_id) ORDER BY key_id;
+
+-- name: lock_encryption_keys_to_retire(current_key_id)!
+-- Locks the registry rows of the keys a rotation may retire (every key not
+-- retired but the current one) until the transaction ends: a writer under
+-- one of them waits (refuse_retired_key reads its row FOR SHARE).
+SELECT key_id FROM encryption_keys
+ WHERE key_id <> :current_key_id AND retired_at IS NULL
+ ORDER BY key_id
+   FOR UPDATE;
 
 -- name: retire_unused_encryption_keys(current_key_id)
 -- Marks retired every key other than the current one that no stored value
--- uses any more; returns their ids.
+-- uses any more; returns their ids. Run after lock_encryption_keys_to_retire,
+-- as its own statement, so that it sees every value committed meanwhile.
 UPDATE encryption_keys k SET retired_at = now()
  WHERE k.key_id <> :current_key_id AND k.retired_at IS NULL
-   AND NOT EXISTS (SELECT 1 FROM feedback_responses r WHERE r.comment_key_id = k.key_id)
-   AND NOT EXISTS (SELECT 1 FROM learning_progress p WHERE p.notes_key_id = k.key_id)
-   AND NOT EXISTS (SELECT 1 FROM competency_evidence e WHERE e.note_key_id = k.key_id)
+   AND k.key_id NOT IN (SELECT used.key_id FROM encryption_keys_in_use() AS used(key_id))
 RETURNING k.key_id;
 
 -- name: count_encrypted_values()

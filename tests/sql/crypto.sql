@@ -98,3 +98,28 @@ $$;
 -- name: tables_holding(needle)
 -- The tables holding the text (see create_tables_holding_function).
 SELECT pg_temp.tables_holding(:needle) AS table_name;
+
+-- name: retire_encryption_key(key_id)!
+-- Marks a key retired, whatever still uses it (what a rotation racing a writer could once leave).
+UPDATE encryption_keys SET retired_at = now() WHERE key_id = :key_id;
+
+-- name: list_key_columns()
+-- Every column that holds the key id of an encrypted value (a foreign key to encryption_keys).
+SELECT c.conrelid::regclass::text || '.' || a.attname AS column_name
+  FROM pg_constraint c
+  JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+ WHERE c.contype = 'f' AND c.confrelid = 'encryption_keys'::regclass
+ ORDER BY 1;
+
+-- name: list_unguarded_key_columns()
+-- The columns of list_key_columns that no refuse_retired_key trigger (for that column) guards.
+SELECT c.conrelid::regclass::text || '.' || a.attname AS column_name
+  FROM pg_constraint c
+  JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+ WHERE c.contype = 'f' AND c.confrelid = 'encryption_keys'::regclass
+   AND NOT EXISTS (
+       SELECT 1 FROM pg_trigger t
+        WHERE t.tgrelid = c.conrelid AND NOT t.tgisinternal
+          AND t.tgfoid = 'refuse_retired_key'::regproc
+          AND position(convert_to(a.attname::text, 'UTF8') || '\x00'::bytea IN t.tgargs) = 1)
+ ORDER BY 1;
