@@ -48,11 +48,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 
 from ikenei.cli import backup, db, gdpr, keys, migrations, monitor, psql, retention, seed, verify
-from ikenei.cli.common import EXIT_CONFIG, EXIT_FAILED, Commands, Context
+from ikenei.cli.common import EXIT_BROKEN_PIPE, EXIT_CONFIG, EXIT_FAILED, Commands, Context
 from ikenei.cli.common import load_module as _module  # noqa: F401 - kept for callers of _module
 from ikenei.cli.connection import (
     as_connection_failure,
@@ -62,7 +63,15 @@ from ikenei.cli.connection import (
 )
 from ikenei.errors import ConfigError, IkeneiError
 
-__all__ = ["GROUPS", "check_connection", "connection_cause", "ensure_database", "main", "parser"]
+__all__ = [
+    "EXIT_BROKEN_PIPE",
+    "GROUPS",
+    "check_connection",
+    "connection_cause",
+    "ensure_database",
+    "main",
+    "parser",
+]
 
 #: The command groups, in the order ``ikenei --help`` lists them.
 GROUPS: tuple[Callable[[Commands], None], ...] = (
@@ -80,7 +89,31 @@ GROUPS: tuple[Callable[[Commands], None], ...] = (
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one command; returns the exit status."""
+    """Run one command; returns the exit status.
+
+    When the reader of the output goes away (``ikenei gdpr export ... | head``),
+    the command ends quietly, as Unix tools do: no message, status 141.
+    """
+    try:
+        status = _run(argv)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _forget_stdout()
+        return EXIT_BROKEN_PIPE
+    return status
+
+
+def _forget_stdout() -> None:
+    """Points standard output at /dev/null: the interpreter flushes it once more at exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # no real file behind it (captured output)
+        pass
+
+
+def _run(argv: Sequence[str] | None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
     words, psql_args = psql.split_arguments(words)
     args = parser().parse_args(words)
@@ -101,6 +134,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         _print_error(exc)
         return EXIT_CONFIG if isinstance(exc, ConfigError) else EXIT_FAILED
+    except BrokenPipeError:
+        raise  # not a failure to reach the server: the reader of our output left
     except Exception as exc:
         # A driver error that escaped a module: still one line when it is a
         # failure to reach the server.

@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_CONFIG = 2
+#: A command whose reader went away: 128 + SIGPIPE, the status a shell reports
+#: for a tool that a closed pipe ended.
+EXIT_BROKEN_PIPE = 141
 
 
 @dataclass

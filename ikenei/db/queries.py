@@ -226,5 +226,7 @@ class Executor:
             else:
                 async with self._target.transaction():
                     yield self
+        except BrokenPipeError:
+            raise  # the block's reader (standard output) went away: no database error
         except _DRIVER_ERRORS as exc:
             raise _translated(exc) from None
