@@ -220,15 +220,15 @@ async def world(db: Database) -> World:
     return await build_world(db)
 
 
-async def run_export(dsn: str, email: str = EMAIL, **options: Any) -> tuple[dict[str, Any], list[str]]:
+async def run_export(dsn: str, email: str | None = EMAIL, **options: Any) -> tuple[dict[str, Any], list[str]]:
     lines: list[str] = []
     document = await gdpr.export_async(dsn, email, cipher=cipher(), salt=SALT, out=lines.append, **options)
     return document, lines
 
 
-async def run_erase(dsn: str, email: str = EMAIL) -> tuple[gdpr.Erasure, list[str]]:
+async def run_erase(dsn: str, email: str | None = EMAIL, **options: Any) -> tuple[gdpr.Erasure, list[str]]:
     lines: list[str] = []
-    erasure = await gdpr.erase_async(dsn, email, salt=SALT, out=lines.append)
+    erasure = await gdpr.erase_async(dsn, email, cipher=cipher(), salt=SALT, out=lines.append, **options)
     return erasure, lines
 
 
@@ -501,8 +501,7 @@ class _Terminal(io.StringIO):
 
 
 async def test_erasure_leaves_no_trace_of_the_person(db, fresh_dsn, world):
-    # Their user id as an audit actor is expected to stay (until the retention
-    # policy erased_person_leftovers); their name, email and words must not.
+    # Their name, email and words are gone (their id too: see test_erasure.py).
     assert await columns_holding(db, NOTE) == []  # encrypted: never readable as stored
     assert "users.email" in await columns_holding(db, EMAIL)
     erasure, lines = await run_erase(fresh_dsn, f" {EMAIL.upper()}  ")
@@ -550,10 +549,9 @@ async def test_erasing_a_rater_keeps_anonymous_aggregates(db, fresh_dsn, world):
 async def test_erasure_is_logged_with_a_reference_not_the_email(db, fresh_dsn, world):
     erasure, _ = await run_erase(fresh_dsn)
     [entry] = await db.privacy.list_processing(operation="erasure")
-    # As the retention policy erased_person_leftovers expects: the id, to find
-    # the person's leftovers, and the salted reference, which outlives it.
+    # The id is gone with everything else: the salted reference is the proof.
     assert (entry.subject_user_id, entry.subject_reference, entry.actor) == (
-        world.person.id, subject_reference(EMAIL, SALT), gdpr.ACTOR
+        None, subject_reference(EMAIL, SALT), gdpr.ACTOR
     )
     assert entry.details["rows"] == erasure.rows and erasure.rows["accounts"] == 1
     assert erasure.rows["answers_received"] > 0 and erasure.rows["learning_progress"] == 1

@@ -1,12 +1,20 @@
-"""GDPR: everything held about a person, exported or erased (``ikenei gdpr export|erase``).
+"""GDPR: everything held about one person, exported or erased (``ikenei gdpr export|erase``).
 
-A person is found by email: every users row with it (lower-cased; soft-deleted
-accounts too) and every feedback invitation that reached them as an external
-rater by it. Both commands run as the tables' owner on the configured DSN,
-like the retention run, with one connection and one transaction each, under
-the audit actor ``gdpr``. The queries are in ``sql/queries/gdpr.sql``.
+**Who.** Both act on one person, never on two: the account that holds an
+email now (``--email``: its current, not soft-deleted account; case ignored),
+or one account by id (``--user-id``), which is how a former holder of an
+address that was freed and reused is reached. An email that no account holds
+now but that invitations reached as an external rater is a person too. A
+former holder is never included in the current holder's export or erasure
+(nor the other way round); the command names the ids of such former
+accounts so they can be reached by id. Invitations sent to the address as an
+external rater belong to whoever holds the address (an account reached by
+id that no longer holds its address gets none of them). Both commands run as
+the tables' owner on the configured DSN, like the retention run, with one
+connection and one transaction each, under the audit actor ``gdpr``. The
+queries are in ``sql/queries/gdpr.sql``.
 
-**Export** (:func:`export_async`) writes one JSON document: accounts (every column
+**Export** (:func:`export_async`) writes one JSON document: the account (every column
 but the password hash), memberships, roles, competency levels with their
 history, learning plans with objectives, progress and recommendations,
 consents, analytics events, dashboard widgets, reports asked for, feedback
@@ -24,19 +32,24 @@ in ``data_access_log``; all sections come from one snapshot.
 **Erasure** (:func:`erase_async`) deletes, in one transaction: the comments they
 wrote about others on forms that are not anonymous (the answer keeps its
 rating, or goes if it was only a comment), the invitations that reached them
-as an external rater, their analytics events, and their users rows, whose
+as an external rater, their analytics events, and their account, whose
 foreign keys delete everything else that is theirs and unlink them from what
 stays (a manager, a granter, a creator). Ratings they gave stay, linked to no
 one, so colleagues' results keep their meaning; their anonymous answers were
-never linked to them. Afterwards no column holds their email, name or text:
-the logs keep ids and codes only, never values. Their user id stays in the
-logs (``data_processing_log``, ``data_access_log``, the audit actor) until the
-retention policy ``erased_person_leftovers`` removes it, found through the
-erasure entries this writes: ``('erasure', user_id, subject_reference)``,
-one per account. ``subject_reference`` is the salted hash of the email
-(``SUBJECT_REFERENCE_SALT``), so a second erasure of the same email finds the
-first and says so (:attr:`Erasure.already_erased_at`) instead of failing;
-an email never known is ``NotFound``, and nothing changes.
+never linked to them. Then it removes every trace left of them: the audit
+entries of their account and the logged reads of their data are deleted,
+and in every column of every table (logs included) their id (with or without
+hyphens, alone or in ``user:<id>``), their email and their full name are
+replaced by ``[erased person]`` (a uuid column holding the id is cleared),
+in what others wrote about them too: a colleague's recommendation, a report's
+title and parameters, an audit actor. Encrypted text (feedback comments,
+progress notes) is decrypted, redacted and encrypted again, so the erasure
+needs the keys like the export. The erasure is recorded as
+``('erasure', NULL, subject_reference)``: ``subject_reference`` is the salted
+hash of the email (``SUBJECT_REFERENCE_SALT``), or of the id for a former
+holder reached by id, so a second erasure finds the first and says so
+(:attr:`Erasure.already_erased_at`) instead of failing; a person never known
+is ``NotFound``, and nothing changes.
 """
 
 from __future__ import annotations
@@ -58,8 +71,10 @@ from ikenei.db.connections import owner_connection
 from ikenei.db.queries import Executor, Q
 from ikenei.errors import ConfigError, Conflict, InvalidData, NotFound
 from ikenei.privacy.keys import ENCRYPTED_COLUMNS, check_keys
+from ikenei.privacy.person import Person, find_person, former_accounts_note
+from ikenei.privacy.redaction import remove_traces
 from ikenei.repositories.feedback import FeedbackRepository
-from ikenei.repositories.privacy import PrivacyRepository, subject_reference
+from ikenei.repositories.privacy import PrivacyRepository
 from ikenei.security.encryption import Cipher, dev_key
 
 __all__ = [
@@ -95,30 +110,25 @@ _NOTES = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class _Subject:
-    user_ids: list[UUID]
-    rater_invitations: int
-
-    @property
-    def known(self) -> bool:
-        return bool(self.user_ids) or self.rater_invitations > 0
-
-
 @dataclass(slots=True)
 class Erasure:
     """What an erasure did.
 
     ``rows``: per kind, the rows of the person's data there were (see
     ``count_gdpr_personal_rows``), plus ``comments_removed`` and
-    ``external_invitations``. ``already_erased_at``: set when nothing of the
-    person was left because an earlier erasure of this email removed it
-    (``rows`` is then empty and nothing was written).
+    ``external_invitations``. ``traces``: per column (``schema.table.column``),
+    the rows where the person's id, email or name was removed from others'
+    data and the logs. ``already_erased_at``: set when nothing of the person
+    was left because an earlier erasure removed it (``rows`` is then empty and
+    nothing was written). ``former_accounts``: accounts that used the address
+    before, left as they are (another person's data).
     """
 
     accounts: int = 0
     rows: dict[str, int] = field(default_factory=dict)
+    traces: dict[str, int] = field(default_factory=dict)
     already_erased_at: datetime | None = None
+    former_accounts: tuple[UUID, ...] = ()
 
 
 def reference_salt(settings: Settings) -> bytes:
@@ -146,27 +156,32 @@ def reference_salt(settings: Settings) -> bytes:
 
 async def export_async(
     dsn: str,
-    email: str,
+    email: str | None = None,
     *,
+    user_id: UUID | None = None,
     cipher: Cipher,
     salt: bytes,
     output: Path | None = None,
     out: Out = print,
+    notice: Out | None = None,
 ) -> dict[str, Any]:
-    """Exports everything held about the person with ``email``; the document as written.
+    """Exports everything held about one person (``email`` or ``user_id``); the document as written.
 
     Without ``output`` the JSON text goes to ``out`` (standard output);
     with it, to that new file (mode 0600; an existing file is refused with
     ``InvalidData`` naming ``output``, never written over) and ``out`` gets a
-    one-line summary. ``NotFound`` for an email nothing is held under.
+    one-line summary. ``notice`` (default ``out`` when writing a file, else
+    nothing) gets the line naming former accounts of the address, which are
+    not included. ``NotFound`` for an email nothing is held under or an
+    unknown id; ``InvalidData`` (``email``) for an address only former
+    accounts used, naming their ids.
     """
-    email = _checked_email(email)
-    reference = subject_reference(email, salt)
+    email = _checked_email(email) if email is not None else None
     # The file is claimed first, so that a refused path costs no logged export,
     # and written only after the export is recorded.
     file = _claim(output) if output is not None else None
     try:
-        document = await _collect(dsn, email, reference, cipher)
+        document, person = await _collect(dsn, email, user_id, salt, cipher)
         text = json.dumps(document, ensure_ascii=False, indent=2, default=_json_value)
         if file is not None:
             file.write(text + "\n")
@@ -180,23 +195,27 @@ async def export_async(
     if output is None:
         out(text)
     else:
-        out(f"exported the data held about {email} to {output} ({_summary(document)})")
+        out(f"exported the data held about {person.described} to {output} ({_summary(document)})")
+        notice = notice or out
+    note = former_accounts_note(person)
+    if note is not None and notice is not None:
+        notice(note)
     # What was written, as a reader of the JSON gets it.
     written: dict[str, Any] = json.loads(text)
     return written
 
 
-async def _collect(dsn: str, email: str, reference: str, cipher: Cipher) -> dict[str, Any]:
+async def _collect(
+    dsn: str, email: str | None, user_id: UUID | None, salt: bytes, cipher: Cipher
+) -> tuple[dict[str, Any], Person]:
     async with owner_connection(dsn, "the database of the export") as x:
         await check_keys(x, cipher)
         async with x.transaction() as tx:
             await tx.execute(Q.begin_gdpr_export)
             await tx.value(Q.set_actor, ACTOR)
-            subject = await tx.one(Q.find_gdpr_subject, _Subject, email)
-            assert subject is not None
-            if not subject.known:
-                raise NotFound("person with email", email)
-            ids = subject.user_ids
+            person = await find_person(tx, email=email, user_id=user_id, salt=salt)
+            _require_known(person)
+            ids, email, reference = person.user_ids, person.email, person.reference
             document: dict[str, Any] = {
                 "format": FORMAT,
                 "exported_at": datetime.now(UTC),
@@ -221,10 +240,10 @@ async def _collect(dsn: str, email: str, reference: str, cipher: Cipher) -> dict
             }
             counts = {name: len(v) for name, v in document.items() if isinstance(v, list) and name != "notes"}
             privacy = PrivacyRepository(tx)
-            for user_id in ids or [None]:
-                await privacy.log_processing("export", user_id, reference, ACTOR, {"rows": counts})
-                await privacy.log_access(ACTOR, None, user_id, "gdpr.export")
-    return document
+            for account in ids or [None]:
+                await privacy.log_processing("export", account, reference, ACTOR, {"rows": counts})
+                await privacy.log_access(ACTOR, None, account, "gdpr.export")
+    return document, person
 
 
 async def _feedback_received(x: Executor, ids: list[UUID], cipher: Cipher) -> list[dict[str, Any]]:
@@ -319,48 +338,85 @@ def _json_value(value: Any) -> Any:
 # -- erasure --------------------------------------------------------------------------
 
 
-async def erase_async(dsn: str, email: str, *, salt: bytes, out: Out = print) -> Erasure:
-    """Erases every piece of personal data of the person with ``email`` (see the module doc).
+async def erase_async(
+    dsn: str,
+    email: str | None = None,
+    *,
+    user_id: UUID | None = None,
+    cipher: Cipher,
+    salt: bytes,
+    out: Out = print,
+) -> Erasure:
+    """Erases every piece of personal data of one person, ``email`` or ``user_id`` (see the module doc).
 
-    One transaction: everything or nothing. ``NotFound`` for an email never
-    known; an email already erased returns an ``Erasure`` with
-    ``already_erased_at`` set, changing nothing.
+    One transaction: everything or nothing. ``NotFound`` for a person never
+    known; a person already erased returns an ``Erasure`` with
+    ``already_erased_at`` set, changing nothing. ``cipher``: the configured
+    keys, to redact the person from encrypted text.
     """
-    email = _checked_email(email)
-    reference = subject_reference(email, salt)
-    async with owner_connection(dsn, "the database of the erasure") as x, x.transaction() as tx:
-        await tx.value(Q.set_actor, ACTOR)
-        await tx.value(Q.enable_gdpr_erasure)
-        subject = await tx.one(Q.lock_gdpr_subject, _Subject, email)
-        assert subject is not None
-        privacy = PrivacyRepository(tx)
-        if not subject.known:
-            earlier = await privacy.list_processing(
-                operation="erasure", subject_reference=reference, limit=1
-            )
-            if not earlier:
-                raise NotFound("person with email", email)
-            when = earlier[0].occurred_at
-            out(f"nothing to erase: the data of {email} was erased on {when:%Y-%m-%d %H:%M %Z}")
-            return Erasure(already_erased_at=when)
-        ids = subject.user_ids
-        rows = dict(await tx.value(Q.count_gdpr_personal_rows, ids, email))
-        rows["comments_removed"] = await tx.value(Q.erase_gdpr_given_comments, ids, email)
-        rows["external_invitations"] = await tx.value(Q.delete_gdpr_external_invitations, email)
-        await tx.value(Q.delete_gdpr_analytics_events, ids)
-        accounts = await tx.value(Q.delete_gdpr_accounts, ids)
-        for user_id in ids or [None]:
-            await privacy.log_processing("erasure", user_id, reference, ACTOR, {"rows": rows})
+    email = _checked_email(email) if email is not None else None
+    async with owner_connection(dsn, "the database of the erasure") as x:
+        await check_keys(x, cipher)
+        async with x.transaction() as tx:
+            await tx.value(Q.set_actor, ACTOR)
+            await tx.value(Q.enable_gdpr_erasure)
+            person = await find_person(tx, email=email, user_id=user_id, salt=salt, lock=True)
+            privacy = PrivacyRepository(tx)
+            if not person.known:
+                earlier = await privacy.list_processing(
+                    operation="erasure", subject_reference=person.reference, limit=1
+                )
+                if not earlier:
+                    _require_known(person)
+                when = earlier[0].occurred_at
+                out(
+                    f"nothing to erase: the data of {person.described} was erased on "
+                    f"{when:%Y-%m-%d %H:%M %Z}"
+                )
+                _note_former(person, out)
+                return Erasure(already_erased_at=when, former_accounts=person.former_accounts)
+            ids, email = person.user_ids, person.email
+            names = list(await tx.value(Q.gdpr_person_names, ids, email))
+            rows = dict(await tx.value(Q.count_gdpr_personal_rows, ids, email))
+            rows["comments_removed"] = await tx.value(Q.erase_gdpr_given_comments, ids, email)
+            rows["external_invitations"] = await tx.value(Q.delete_gdpr_external_invitations, email)
+            await tx.value(Q.delete_gdpr_analytics_events, ids)
+            accounts = await tx.value(Q.delete_gdpr_accounts, ids)
+            traces = await remove_traces(tx, cipher, ids, [email] if email else [], names)
+            rows["traces_removed"] = sum(traces.values())
+            # The id is gone from every table: the entry keeps only the salted reference.
+            await privacy.log_processing("erasure", None, person.reference, ACTOR, {"rows": rows})
     for kind, count in rows.items():
         out(f"{kind}: {count}")
     out(
-        f"erased the data of {email}: {accounts} account(s); the processing log keeps "
-        "only a salted reference of the email"
+        f"erased the data of {person.described}: {accounts} account(s); the processing log keeps "
+        "only a salted reference"
     )
-    return Erasure(accounts, rows)
+    _note_former(person, out)
+    return Erasure(accounts, rows, traces, former_accounts=person.former_accounts)
 
 
 # -- plumbing -------------------------------------------------------------------------
+
+
+def _require_known(person: Person) -> None:
+    """``NotFound`` for a person nothing is held about; ``InvalidData`` when only former accounts used the address."""
+    if person.known:
+        return
+    if person.former_accounts:
+        ids = ", ".join(str(i) for i in person.former_accounts)
+        raise InvalidData(
+            "email",
+            f"no account holds {person.email} now; {len(person.former_accounts)} former account(s) "
+            f"used it, each another person: reach one with --user-id ({ids})",
+        )
+    raise NotFound("person with email", person.email)
+
+
+def _note_former(person: Person, out: Out) -> None:
+    note = former_accounts_note(person)
+    if note is not None:
+        out(note)
 
 
 def _checked_email(email: str) -> str:

@@ -65,6 +65,8 @@ class EncryptedColumn:
     count: Query
     lock_batch: Query
     store_batch: Query
+    # Every encrypted value, in batches by row id, locked (the erasure's redaction).
+    sealed_batch: Query
 
     @property
     def name(self) -> str:
@@ -79,6 +81,7 @@ ENCRYPTED_COLUMNS = (
         Q.count_feedback_comments_to_encrypt,
         Q.lock_feedback_comments_to_encrypt,
         Q.store_feedback_comments,
+        Q.lock_sealed_feedback_comments,
     ),
     EncryptedColumn(
         "learning_progress",
@@ -86,6 +89,7 @@ ENCRYPTED_COLUMNS = (
         Q.count_learning_notes_to_encrypt,
         Q.lock_learning_notes_to_encrypt,
         Q.store_learning_notes,
+        Q.lock_sealed_learning_notes,
     ),
     EncryptedColumn(
         "competency_evidence",
@@ -93,6 +97,7 @@ ENCRYPTED_COLUMNS = (
         Q.count_evidence_notes_to_encrypt,
         Q.lock_evidence_notes_to_encrypt,
         Q.store_evidence_notes,
+        Q.lock_sealed_competency_evidence_notes,
     ),
 )
 

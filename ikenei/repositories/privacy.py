@@ -4,11 +4,13 @@ The audit trail writes itself: a trigger on every table holding personal data
 records who changed which row and which columns (never the values). Name the
 actor with ``async with db.transaction(actor=...)``; without it the entries
 have no actor. The logs are append-only in the database; only the retention
-run (``ikenei.privacy.retention``) removes old entries.
+run (``ikenei.privacy.retention``) removes old entries, and a GDPR erasure
+(``ikenei.privacy.gdpr``) deletes or rewrites the entries naming the person.
 
-An actor is the acting person's user id as text (``str(user.id)``) or the name
-of a service (``retention``, ``import``): the retention policy
-``erased_person_leftovers`` finds an erased person's traces by that id.
+An actor is the acting person's user id as text (``str(user.id)`` or
+``user:<id>``) or the name of a service (``retention``, ``import``): an
+erasure finds the person's id in any such form and replaces it with
+``[erased person]``.
 """
 
 from __future__ import annotations

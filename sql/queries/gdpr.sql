@@ -10,26 +10,33 @@
 -- Reads every section of the export from one snapshot (first statement of its transaction).
 SET TRANSACTION ISOLATION LEVEL REPEATABLE READ;
 
--- name: find_gdpr_subject(email)^
--- The person's user ids (the active account first) and how many invitations reached them as an external rater.
-SELECT coalesce(array_agg(u.id ORDER BY u.deleted_at DESC NULLS FIRST, u.created_at DESC, u.id), '{}') AS user_ids,
-       (SELECT count(*)::int FROM feedback_invitations i
-         WHERE i.rater_user_id IS NULL AND lower(i.rater_email) = lower(:email)) AS rater_invitations
-  FROM users u
- WHERE lower(u.email) = lower(:email);
+-- name: find_gdpr_accounts(email, user_id)
+-- The accounts with this email (case ignored) or this id, soft-deleted ones
+-- too, the current one first: id, email, deleted_at.
+SELECT id, email, deleted_at FROM users
+ WHERE lower(email) = lower(:email) OR id = :user_id
+ ORDER BY deleted_at DESC NULLS FIRST, created_at DESC, id;
 
--- name: lock_gdpr_subject(email)^
--- find_gdpr_subject, locking those users rows and invitations until the transaction ends.
-WITH accounts AS (
-    SELECT id, deleted_at, created_at FROM users WHERE lower(email) = lower(:email) FOR UPDATE
-), invitations AS (
+-- name: lock_gdpr_accounts(email, user_id)
+-- find_gdpr_accounts, locking those users rows until the transaction ends.
+SELECT id, email, deleted_at FROM users
+ WHERE lower(email) = lower(:email) OR id = :user_id
+ ORDER BY deleted_at DESC NULLS FIRST, created_at DESC, id
+   FOR UPDATE;
+
+-- name: count_gdpr_rater_invitations(email)$
+-- How many invitations reached this email as an external rater.
+SELECT count(*)::int FROM feedback_invitations
+ WHERE rater_user_id IS NULL AND lower(rater_email) = lower(:email);
+
+-- name: lock_gdpr_rater_invitations(email)$
+-- count_gdpr_rater_invitations, locking those invitations until the transaction ends.
+WITH locked AS (
     SELECT id FROM feedback_invitations
      WHERE rater_user_id IS NULL AND lower(rater_email) = lower(:email)
        FOR UPDATE
 )
-SELECT coalesce((SELECT array_agg(id ORDER BY deleted_at DESC NULLS FIRST, created_at DESC, id) FROM accounts),
-                '{}') AS user_ids,
-       (SELECT count(*)::int FROM invitations) AS rater_invitations;
+SELECT count(*)::int FROM locked;
 
 -- Export -----------------------------------------------------------------------
 
@@ -253,6 +260,56 @@ SELECT coalesce(jsonb_agg(jsonb_build_object(
  WHERE p.subject_user_id = ANY(:user_ids::uuid[]) OR p.subject_reference = :subject_reference;
 
 -- Erasure ----------------------------------------------------------------------
+
+-- name: gdpr_person_names(user_ids, email)$
+-- The full names the person is known by: their account's, and those their
+-- invitations as an external rater gave them.
+SELECT coalesce(array_agg(DISTINCT n.name ORDER BY n.name), '{}')
+  FROM (SELECT concat_ws(' ', first_name, last_name) AS name
+          FROM users WHERE id = ANY(:user_ids::uuid[])
+        UNION
+        SELECT rater_name FROM feedback_invitations
+         WHERE rater_user_id IS NULL AND lower(rater_email) = lower(:email)) n
+ WHERE n.name IS NOT NULL AND btrim(n.name) <> '';
+
+-- name: gdpr_mentions_pattern(user_ids, emails, names)$
+-- The regular expression of every form the person is written in (person_mentions_pattern), or NULL.
+SELECT person_mentions_pattern(:user_ids::uuid[], :emails::text[], :names::text[]);
+
+-- name: enable_gdpr_log_rewrite()$
+-- Lets this transaction, and it alone, delete and rewrite the log entries
+-- that name the erased person (refuse_log_change, as for the retention run).
+SELECT set_config('ikenei.retention', 'on', true);
+
+-- name: delete_gdpr_account_audit(user_ids)$
+-- Deletes the audit entries of the person's users rows (their creation, changes and deletion); how many.
+WITH gone AS (
+    DELETE FROM audit_log
+     WHERE table_name = 'users' AND row_id IN (SELECT u::text FROM unnest(:user_ids::uuid[]) AS u)
+    RETURNING 1
+)
+SELECT count(*)::int FROM gone;
+
+-- name: delete_gdpr_data_access(user_ids)$
+-- Deletes the logged reads of the person's data (who viewed it concerns them alone); how many.
+WITH gone AS (
+    DELETE FROM data_access_log WHERE subject_user_id = ANY(:user_ids::uuid[]) RETURNING 1
+)
+SELECT count(*)::int FROM gone;
+
+-- name: erase_gdpr_mentions(user_ids, pattern)
+-- Removes the person's id, email and name from every column of every table
+-- (erase_person_mentions): the columns it changed and in how many rows.
+SELECT column_name, rows_changed::int AS rows_changed
+  FROM erase_person_mentions(:user_ids::uuid[], :pattern);
+
+-- name: redact_gdpr_mentions(texts, pattern)
+-- Of the texts, those the pattern finds the person in (by ordinal, from 1),
+-- each with every match replaced by [erased person].
+SELECT t.ordinal::int AS ordinal, regexp_replace(t.body, :pattern, '[erased person]', 'gi') AS body
+  FROM unnest(:texts::text[]) WITH ORDINALITY AS t(body, ordinal)
+ WHERE t.body ~* :pattern
+ ORDER BY t.ordinal;
 
 -- name: enable_gdpr_erasure()$
 -- Lets this transaction, and it alone, remove the erased person's comments from submitted answers (refuse_feedback_edit).

@@ -126,3 +126,32 @@ UPDATE competency_evidence e
    SET note_ciphertext = n.ciphertext, note_key_id = :key_id
   FROM unnest(:row_ids::uuid[], :ciphertexts::bytea[]) AS n(row_id, ciphertext)
  WHERE e.id = n.row_id;
+
+-- Every encrypted value ---------------------------------------------------------
+
+-- name: lock_sealed_feedback_comments(after_id, batch_size)
+-- The next batch (by id, after after_id) of encrypted comments, locked until the transaction ends.
+SELECT id AS row_id, comment_ciphertext AS ciphertext, comment_key_id AS key_id
+  FROM feedback_responses
+ WHERE comment_ciphertext IS NOT NULL AND id > :after_id
+ ORDER BY id
+ LIMIT :batch_size
+   FOR UPDATE;
+
+-- name: lock_sealed_learning_notes(after_id, batch_size)
+-- The next batch (by id, after after_id) of encrypted progress notes, locked until the transaction ends.
+SELECT id AS row_id, notes_ciphertext AS ciphertext, notes_key_id AS key_id
+  FROM learning_progress
+ WHERE notes_ciphertext IS NOT NULL AND id > :after_id
+ ORDER BY id
+ LIMIT :batch_size
+   FOR UPDATE;
+
+-- name: lock_sealed_competency_evidence_notes(after_id, batch_size)
+-- The next batch (by id, after after_id) of encrypted evidence notes, locked until the transaction ends.
+SELECT id AS row_id, note_ciphertext AS ciphertext, note_key_id AS key_id
+  FROM competency_evidence
+ WHERE note_ciphertext IS NOT NULL AND id > :after_id
+ ORDER BY id
+ LIMIT :batch_size
+   FOR UPDATE;

@@ -86,3 +86,54 @@ SELECT array_agg(id ORDER BY id) FROM feedback_responses WHERE invitation_id = :
 SELECT id, rating FROM feedback_responses
  WHERE id = ANY(:response_ids::uuid[]) AND (comment IS NOT NULL OR comment_ciphertext IS NOT NULL)
  ORDER BY rating NULLS LAST, id;
+
+-- name: create_traces_function()!
+-- A session-local function: for each needle, the columns (schema.table.column)
+-- of every table of every schema but the system's with a value whose text
+-- holds it, ignoring case; a bytea also matches when it holds the needle's
+-- UTF-8 bytes. Every column is read as text, whatever its type (uuid, jsonb,
+-- arrays and bytea included): audit and logs are tables like the others.
+CREATE OR REPLACE FUNCTION pg_temp.traces(needles TEXT[]) RETURNS TABLE (needle TEXT, column_name TEXT)
+LANGUAGE plpgsql AS $$
+DECLARE
+    col RECORD;
+    found BOOLEAN;
+BEGIN
+    FOR col IN SELECT n.nspname AS schema_name, c.relname AS table_name, a.attname AS attribute
+                 FROM pg_class c
+                 JOIN pg_namespace n ON n.oid = c.relnamespace
+                 JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+                WHERE c.relkind IN ('r', 'p') AND n.nspname <> 'information_schema'
+                  AND n.nspname NOT LIKE 'pg\_%'
+                ORDER BY 1, 2, a.attnum LOOP
+        FOREACH needle IN ARRAY needles LOOP
+            EXECUTE format(
+                'SELECT EXISTS (SELECT 1 FROM %I.%I WHERE strpos(lower(%I::text), lower($1)) > 0'
+                ' OR strpos(%I::text, $2) > 0)',
+                col.schema_name, col.table_name, col.attribute, col.attribute)
+               INTO found
+              USING needle, encode(convert_to(needle, 'UTF8'), 'hex');
+            IF found THEN
+                column_name := col.schema_name || '.' || col.table_name || '.' || col.attribute;
+                RETURN NEXT;
+            END IF;
+        END LOOP;
+    END LOOP;
+END
+$$;
+
+-- name: traces(needles)
+-- Where each needle is still written (see create_traces_function).
+SELECT needle, column_name FROM pg_temp.traces(:needles);
+
+-- name: make_recommendation_update_fail()!
+-- A trigger that fails every update of a recommendation: an erasure then
+-- fails in its redaction, after it has deleted the account.
+CREATE FUNCTION test_refuse_recommendation_update() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'test: updating recommendation % fails', OLD.id;
+END
+$$;
+CREATE TRIGGER test_recommendations_refuse_update BEFORE UPDATE ON recommendations
+    FOR EACH ROW EXECUTE FUNCTION test_refuse_recommendation_update();
