@@ -4,7 +4,10 @@ The migrations are the ``sql/migrations/YYYYMMDD_HHMMSS_description.sql`` files,
 each with a ``.rollback.sql`` twin; yoyo-migrations reads them (``-- depends:``
 and ``-- transactional: false`` directives in the leading comments are honoured)
 and records what is applied in its own tables (``_yoyo_migration``,
-``_yoyo_log``, ``_yoyo_version``, ``yoyo_lock``).
+``_yoyo_log``, ``_yoyo_version``, ``yoyo_lock``). A step that SQL alone cannot
+do (decrypting with the application's key) is a yoyo Python migration
+``YYYYMMDD_HHMMSS_description.py`` whose steps hold both directions; its SQL
+stays in ``sql/tooling``.
 
 What this module adds to yoyo:
 
@@ -475,6 +478,10 @@ def _pg_error(exc: BaseException) -> str:
 
 
 def _rollback_path(migration: Migration) -> str:
+    """Where a migration's rollback is: its ``.rollback.sql`` twin, or, for a
+    Python migration (``.py``: a step SQL alone cannot do), the file itself."""
+    if migration.path.endswith(".py"):
+        return migration.path
     return os.path.splitext(migration.path)[0] + ".rollback.sql"
 
 

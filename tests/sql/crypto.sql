@@ -123,3 +123,25 @@ SELECT c.conrelid::regclass::text || '.' || a.attname AS column_name
           AND t.tgfoid = 'refuse_retired_key'::regproc
           AND position(convert_to(a.attname::text, 'UTF8') || '\x00'::bytea IN t.tgargs) = 1)
  ORDER BY 1;
+
+-- name: list_every_stored_comment()
+-- Every feedback comment as stored (text or ciphertext), by id.
+SELECT id, comment, comment_ciphertext, comment_key_id
+  FROM feedback_responses
+ WHERE comment IS NOT NULL OR comment_ciphertext IS NOT NULL
+ ORDER BY id;
+
+-- name: list_every_stored_note()
+-- Every progress note as stored (text or ciphertext), by id.
+SELECT id, notes, notes_ciphertext, notes_key_id
+  FROM learning_progress
+ WHERE notes IS NOT NULL OR notes_ciphertext IS NOT NULL
+ ORDER BY id;
+
+-- name: list_plain_comments()
+-- Every feedback comment stored as text: id and text.
+SELECT id, comment AS text FROM feedback_responses WHERE comment IS NOT NULL ORDER BY id;
+
+-- name: list_plain_notes()
+-- Every progress note stored as text: id and text.
+SELECT id, notes AS text FROM learning_progress WHERE notes IS NOT NULL ORDER BY id;
