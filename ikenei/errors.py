@@ -145,6 +145,8 @@ def _field_of(constraint: str | None, table: str | None) -> str:
         if name.endswith(kind):
             name = name[: -len(kind)]
             break
+    # <table>_<field>_length_check: the bound of a free-text field.
+    name = name.removesuffix("_length")
     return name or constraint
 
 

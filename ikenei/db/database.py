@@ -23,7 +23,7 @@ import asyncpg
 from ikenei.config.settings import Settings, load_settings
 from ikenei.db.connections import init_connection
 from ikenei.db.queries import Executor, Q, Query
-from ikenei.errors import ConfigError, ConnectionFailed, NotMigrated
+from ikenei.errors import ConfigError, ConnectionFailed, InvalidData, NotMigrated
 from ikenei.privacy.keys import check_keys
 from ikenei.repositories.analytics import AnalyticsRepository
 from ikenei.repositories.competencies import CompetenciesRepository
@@ -211,6 +211,8 @@ class Database(Repositories):
     @asynccontextmanager
     async def transaction(self, *, actor: str | None = None) -> AsyncIterator[Repositories]:
         """One transaction; ``actor`` names who acts in it, for the audit trail."""
+        if actor is not None:
+            _check_actor(actor)
         async with self._executor.transaction() as executor:
             if actor is not None:
                 # Transaction-local (set_config(..., true)): it ends with the
@@ -293,6 +295,21 @@ class Database(Repositories):
 
     @asynccontextmanager
     async def _scope(self, query: Query, *args: Any) -> AsyncIterator[Repositories]:
+        actor = args[-1]  # every scope query takes the actor last
+        if actor is not None:
+            _check_actor(actor)
         async with self._executor.transaction() as executor:
             await executor.value(query, *args)
             yield Repositories(executor, self._cipher, self._bcrypt_cost)
+
+
+#: Characters an actor may have: it is written into every audit entry and logged read.
+MAX_ACTOR = 200
+
+
+def _check_actor(actor: str) -> None:
+    """An actor the logs can keep (``InvalidData`` naming ``actor``): a long one would break every logged read."""
+    if not isinstance(actor, str) or not actor.strip():
+        raise InvalidData("actor", "must be a non-empty string")
+    if len(actor) > MAX_ACTOR:
+        raise InvalidData("actor", f"is {len(actor)} characters long; at most {MAX_ACTOR} are allowed")

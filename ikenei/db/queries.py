@@ -24,6 +24,7 @@ import asyncpg
 
 from ikenei.config.paths import QUERIES_DIR
 from ikenei.db import records
+from ikenei.db.values import value_problem
 from ikenei.errors import Conflict, DatabaseError, InvalidData, NotFound, translate
 
 T = TypeVar("T")
@@ -109,9 +110,23 @@ Q = load()
 
 
 def _args(query: Query, args: tuple[Any, ...]) -> tuple[Any, ...]:
+    for position, value in enumerate(args):
+        problem = value_problem(value)
+        if problem is not None:
+            # Named here: the server's refusal would not say which argument (see ikenei.db.values).
+            name = query.params[position] if position < len(query.params) else "value"
+            raise InvalidData(name, problem)
     if query.order is None:
         return args
     return tuple(args[i] for i in query.order)
+
+
+def _copied(columns: Sequence[str], row: Sequence[Any]) -> Sequence[Any]:
+    for name, value in zip(columns, row, strict=False):
+        problem = value_problem(value)
+        if problem is not None:
+            raise InvalidData(name, problem)
+    return row
 
 
 def _checked_builder(query: Query, record: type[T], row: asyncpg.Record) -> Callable[[Any], T]:
@@ -210,8 +225,9 @@ class Executor:
 
     async def copy_records(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
         """Loads many rows with COPY; table and columns are fixed names from the code, never input."""
+        checked = [_copied(columns, row) for row in rows]
         try:
-            status = await self._target.copy_records_to_table(table, records=rows, columns=list(columns))
+            status = await self._target.copy_records_to_table(table, records=checked, columns=list(columns))
         except _DRIVER_ERRORS as exc:
             raise _translated(exc) from None
         return int(status.rsplit(" ", 1)[-1])

@@ -30,6 +30,7 @@ from uuid import UUID
 from ikenei.db.queries import Executor, Q, Query
 from ikenei.errors import ConfigError, Conflict, InvalidData, NotFound
 from ikenei.security.encryption import Cipher
+from ikenei.security.free_text import checked_text
 
 _COMMENTS = ("feedback_responses", "comment")
 _GROUP_ORDER = {g: i for i, g in enumerate(("self", "manager", "peer", "direct_report", "external", "others"))}
@@ -781,7 +782,10 @@ class FeedbackRepository:
         declined, expired) or ``expired`` for an expired token.
 
         A comment is stripped of surrounding whitespace (a blank one is no
-        comment) and encrypted for its answer's row before it is sent.
+        comment) and encrypted for its answer's row before it is sent; before
+        that, a comment over 10,000 characters, with a NUL character or a lone
+        surrogate is ``InvalidData`` naming ``comment``, and a rating that is
+        not an ``int`` (``"5"``, ``4.5``) ``InvalidData`` naming ``rating``.
         """
         digest = token_digest(token) if token is not None else None
         payload = [self._answer_payload(a) for a in answers]
@@ -791,12 +795,16 @@ class FeedbackRepository:
 
     def _answer_payload(self, answer: Answer) -> dict[str, Any]:
         answer_id = uuid.uuid4()
+        # JSON would carry "5" or 4.5 to a rating the database casts silently.
+        if answer.rating is not None and type(answer.rating) is not int:
+            raise InvalidData("rating", f"must be a whole number, not {type(answer.rating).__name__}")
         payload: dict[str, Any] = {
             "id": str(answer_id), "question_id": str(answer.question_id), "rating": answer.rating,
         }
         if answer.option_ids:
             payload["option_ids"] = [str(o) for o in answer.option_ids]
-        text = answer.comment.strip() if answer.comment is not None else ""
+        comment = checked_text("comment", answer.comment) if answer.comment is not None else None
+        text = comment.strip() if comment is not None else ""
         if text:
             table, column = _COMMENTS
             sealed = self._needs_cipher().encrypt(text, table=table, column=column, row_id=answer_id)

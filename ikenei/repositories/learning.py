@@ -23,6 +23,7 @@ from uuid import UUID
 from ikenei.db.queries import Executor, Q, Query
 from ikenei.errors import ConfigError, Conflict, NotFound
 from ikenei.security.encryption import Cipher
+from ikenei.security.free_text import checked_text
 
 _NOTES = ("learning_progress", "notes")
 
@@ -606,12 +607,14 @@ class LearningRepository:
     ) -> LearningProgress:
         """A progress entry of the plan's owner; ``completed_at`` defaults to now at 100 percent.
 
-        ``notes`` are encrypted before they are stored.
+        ``notes`` are encrypted before they are stored (at most 10,000
+        characters, no NUL character or lone surrogate: else ``InvalidData``).
         """
         progress_id = uuid.uuid4()
         ciphertext = key_id = None
         if notes is not None:
             table, column = _NOTES
+            notes = checked_text("notes", notes)
             sealed = self._needs_cipher().encrypt(notes, table=table, column=column, row_id=progress_id)
             ciphertext, key_id = sealed.ciphertext, sealed.key_id
         entry = await self._x.one(

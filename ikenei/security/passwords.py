@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bcrypt
 
+from ikenei.db.values import text_problem
 from ikenei.errors import InvalidData
 
 MAX_PASSWORD_BYTES = 72
@@ -18,6 +19,9 @@ DEFAULT_COST = 12
 def _encode(password: str) -> bytes:
     if not isinstance(password, str) or not password:
         raise InvalidData("password", "must be a non-empty string")
+    problem = text_problem(password)
+    if problem is not None:
+        raise InvalidData("password", problem)
     encoded = password.encode("utf-8")
     if len(encoded) > MAX_PASSWORD_BYTES:
         raise InvalidData(
