@@ -121,6 +121,8 @@ SECURITY_DEFINER_FUNCTIONS = {
     "feedback_blind_spots",  # self against others, from the competency ratings
     "feedback_weighted_score",  # the weighted score, from the answers
     "feedback_question_options_of_token",  # the options of a token's form, in a scope of no organization
+    "encryption_keys_in_use",  # the start-up check must see every stored key id, past row-level security
+    "refuse_retired_key",  # locks a key's registry row (FOR SHARE), which ikenei_app may not
 }
 
 

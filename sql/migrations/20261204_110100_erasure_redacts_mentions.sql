@@ -31,7 +31,7 @@
 --
 -- Both have a fixed search_path; the tables are named with their schema.
 
-CREATE FUNCTION person_mentions_pattern(p_ids UUID[], p_emails TEXT[], p_names TEXT[]) RETURNS TEXT
+CREATE FUNCTION person_mentions_pattern(ids UUID[], emails TEXT[], names TEXT[]) RETURNS TEXT
 LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
     WITH terms AS (
         -- An id: 8-4-4-4-12 hex digits, each hyphen optional.
@@ -39,13 +39,13 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
                || regexp_replace(replace(id::text, '-', ''),
                                  '^(.{8})(.{4})(.{4})(.{4})(.{12})$', '\1-?\2-?\3-?\4-?\5')
                || '(?![[:xdigit:]])' AS term
-          FROM unnest(p_ids) AS id
+          FROM unnest(ids) AS id
          WHERE id IS NOT NULL
         UNION ALL
         SELECT '(?<![[:alnum:]._%+-])'
                || regexp_replace(btrim(email), '([][!$()*+.:<=>?\\^{|}-])', '\\\1', 'g')
                || '(?![[:alnum:]_-]|\.[[:alnum:]])'
-          FROM unnest(p_emails) AS email
+          FROM unnest(emails) AS email
          WHERE btrim(email) <> ''
         UNION ALL
         SELECT '(?<![[:alnum:]_])'
@@ -53,7 +53,7 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
                       SELECT regexp_replace(word, '([][!$()*+.:<=>?\\^{|}-])', '\\\1', 'g')
                         FROM regexp_split_to_table(btrim(name), '[[:space:]]+') AS word), '[[:space:]]+')
                || '(?![[:alnum:]_])'
-          FROM unnest(p_names) AS name
+          FROM unnest(names) AS name
          WHERE btrim(name) <> ''
     )
     SELECT '(' || string_agg(term, '|') || ')' FROM terms;
