@@ -2,7 +2,7 @@
 
 The person of ``test_gdpr.build_world`` holds a bit of everything; here
 colleagues also write about them: a recommendation that names them, a report
-titled with their name whose parameters hold their id, an anonymous comment
+titled with their name whose parameters hold their id, a comment on a named form
 and a private note (encrypted) that name them, an analytics event that holds
 their id, audit entries whose actor is ``user:<id>`` and logged reads of and
 by them. After the erasure a scan of every column of every table of every
@@ -96,7 +96,7 @@ async def mention_the_person(db: Database, world: World) -> Mentions:
     await db.privacy.log_access(f"user:{person.id}", org, otto.id, "feedback_results")
     await db.privacy.log_access(f"user:{otto.id}", org, person.id, "feedback_results")
     await db.analytics.record_event(org, "profile.viewed", user_id=otto.id, properties={"viewed": str(person.id)})
-    await give_feedback(db, world.anon_given, "peer", (3, 3, 3), f"Learned a lot from {FULL_NAME}")
+    await give_feedback(db, world.named_given, "peer", (3, 3, 3), f"Learned a lot from {FULL_NAME}")
     note_plan = await db.learning.create_plan(org, otto.id, title="Notes")
     await db.learning.record_progress(note_plan.id, progress_percent=5, notes=f"mail {EMAIL} about it")
     return Mentions(recommendation.id, report.id, otto_plan.id, note_plan.id)
@@ -125,9 +125,9 @@ async def test_after_erasure_no_column_of_any_table_names_the_person(db, fresh_d
     plan = await db.learning.get_plan(mentions.otto_plan)
     # A first name alone is not the person: only the full name, email and id are.
     assert (plan.title, plan.description) == ("Zelphine's workshop follow-up", f"pairing with user {REDACTED}")
-    comments = {c.comment for c in await db.feedback.comments(otto.id, world.anon_given.cycle.id)}
+    comments = {c.comment for c in await db.feedback.comments(otto.id, world.named_given.cycle.id)}
     assert f"Learned a lot from {REDACTED}" in comments
-    assert "another peer's remark" in comments
+    assert "a named colleague's remark" in comments
     assert [p.notes for p in await db.learning.list_progress(mentions.otto_note_plan)] == [
         f"mail {REDACTED} about it"
     ]
