@@ -145,3 +145,15 @@ SELECT id, comment AS text FROM feedback_responses WHERE comment IS NOT NULL ORD
 -- name: list_plain_notes()
 -- Every progress note stored as text: id and text.
 SELECT id, notes AS text FROM learning_progress WHERE notes IS NOT NULL ORDER BY id;
+
+-- name: delete_cycles_of_forms_with_later_question_types()!
+-- Deletes the cycles whose form has a question of a type added after the encrypted columns (choice, NPS).
+DELETE FROM feedback_cycles c
+ WHERE EXISTS (SELECT 1 FROM feedback_questions q
+                WHERE q.form_id = c.form_id AND q.question_type NOT IN ('rating', 'text'));
+
+-- name: delete_forms_with_later_question_types()!
+-- Deletes the forms that have a question of a type added after the encrypted columns (choice, NPS).
+DELETE FROM feedback_forms f
+ WHERE EXISTS (SELECT 1 FROM feedback_questions q
+                WHERE q.form_id = f.id AND q.question_type NOT IN ('rating', 'text'));
