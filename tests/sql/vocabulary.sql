@@ -1,0 +1,17 @@
+-- Test-only catalog reads for tests/test_vocabulary.py.
+
+-- name: list_word_checks()
+-- Every CHECK constraint that limits one text column (or a domain) to a list
+-- of words: where (table.column or domain), its name and its definition.
+SELECT coalesce(c.relname || '.' || a.attname, t.typname)::text AS place,
+       k.conname::text AS name,
+       pg_get_constraintdef(k.oid) AS definition
+  FROM pg_constraint k
+  LEFT JOIN pg_class c ON c.oid = k.conrelid
+  LEFT JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = k.conkey[1]
+  LEFT JOIN pg_type t ON t.oid = k.contypid
+ WHERE k.contype = 'c'
+   AND k.connamespace = 'public'::regnamespace
+   AND coalesce(cardinality(k.conkey), 0) <= 1
+   AND pg_get_constraintdef(k.oid) ~ '^CHECK \(\(?\(?(VALUE|[a-z_]+)\)?(::text)? = ANY \(\(?ARRAY\['
+ ORDER BY 1, 2;
