@@ -24,6 +24,7 @@ from bench import data
 from bench.report import report
 from bench.timing import BenchError, Timing, check_same_rows, measure, warm_up
 from bench.variants import Read, reads
+from ikenei import embedded
 from ikenei.config.settings import load_settings
 from ikenei.errors import IkeneiError
 from ikenei.schema import migrations
@@ -48,7 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
               "bench dependencies (pip install -e '.[bench]')", file=sys.stderr)
         return 1
     try:
-        settings = load_settings()
+        settings = embedded.started(load_settings())
         admin_dsn = settings.dsn("postgres")
         name = data.database_name(settings.database)
         print(f"bench: database {name} on {settings.server}, made anew")

@@ -188,6 +188,18 @@ def _give_to_server(path: Path) -> None:
         os.chown(path, entry.pw_uid, entry.pw_gid)
 
 
+def started(settings: Settings) -> Settings:
+    """``settings`` able to reach the embedded server, started if it was not.
+
+    The explicit step between reading the configuration and connecting
+    (``Settings.dsn()`` never starts a server). Settings of another server
+    (``DB_HOST`` or ``DATABASE_URL``) come back as they are.
+    """
+    if not settings.uses_embedded:
+        return settings
+    return settings.with_embedded_server(start())
+
+
 def start() -> str:
     """Ensure the server runs and return its URL (maintenance database ``postgres``).
 

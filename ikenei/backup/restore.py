@@ -295,6 +295,7 @@ def restore_logical(settings: Settings, backup_id: str, database: str, *, out: O
     backup = repo.get(backup_id)
     if backup.point_in_time:
         raise BackupError(f"backup {backup_id} is physical: restore it with --target DIR")
+    settings = embedded.started(settings)  # the explicit step: reading settings starts nothing
     admin = settings.dsn("postgres")
     target = settings.dsn(database)
     try:

@@ -52,6 +52,9 @@ def run(
     progress: bool | None = None,
 ) -> Backup:
     """Take one backup into the primary repository (and copy it off-site if configured)."""
+    from ikenei import embedded
+
+    settings = embedded.started(settings)  # the explicit step: reading settings starts nothing
     repo = repository_of(settings)
     repo.create()
     dsn = settings.dsn(settings.database if logical else "postgres")

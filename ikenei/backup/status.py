@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from croniter import croniter
 
+from ikenei import embedded
 from ikenei.backup import server
 from ikenei.backup.repository import LocalRepository
 from ikenei.errors import IkeneiError
@@ -73,7 +74,9 @@ def last_due(schedule: str, moment: datetime) -> datetime:
 
 def _archiver(settings: Settings, repo: LocalRepository, moment: datetime, result: Status) -> None:
     try:
-        with server.connect(settings.dsn("postgres"), settings.target) as conn:
+        # The embedded server is started here, explicitly (reading settings starts nothing).
+        dsn = embedded.started(settings).dsn("postgres")
+        with server.connect(dsn, settings.target) as conn:
             facts = server.facts(conn)
             state = server.q().archiver_state(conn)
     except IkeneiError as exc:

@@ -55,12 +55,8 @@ from collections.abc import Callable, Sequence
 from ikenei.cli import backup, db, gdpr, keys, migrations, monitor, psql, retention, seed, verify
 from ikenei.cli.common import EXIT_BROKEN_PIPE, EXIT_CONFIG, EXIT_FAILED, Commands, Context
 from ikenei.cli.common import load_module as _module  # noqa: F401 - kept for callers of _module
-from ikenei.cli.connection import (
-    as_connection_failure,
-    check_connection,
-    connection_cause,
-    ensure_database,
-)
+from ikenei.cli.connection import as_connection_failure, check_connection, ensure_database
+from ikenei.db.translate import connection_cause
 from ikenei.errors import ConfigError, IkeneiError
 
 __all__ = [

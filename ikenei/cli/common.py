@@ -40,6 +40,14 @@ class Context:
         self.settings = load_settings()
         return self.settings
 
+    def started(self, settings: Settings) -> Settings:
+        """``settings`` able to reach their server: the embedded server, when it is
+        the one configured, is started here (reading settings never starts it)."""
+        from ikenei import embedded
+
+        self.settings = embedded.started(settings)
+        return self.settings
+
 
 Handler = Callable[[argparse.Namespace, Context], Awaitable[int]]
 

@@ -1,13 +1,18 @@
-"""The commands' own connections to the server, and their failures as one line."""
+"""The commands' own connections to the server: checked before work starts,
+and the configured database created when ``ikenei migrate`` finds it missing.
+
+Every failure to connect is worded by ``ikenei.db.translate.connection_failure``,
+naming the configured server and database.
+"""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from ikenei.errors import ConnectionFailed, DatabaseError, IkeneiError
+from ikenei.db.translate import connection_failure, is_connect_error, is_missing_database
+from ikenei.errors import DatabaseError, IkeneiError
 
 if TYPE_CHECKING:
     import psycopg
@@ -17,11 +22,18 @@ if TYPE_CHECKING:
 CONNECT_TIMEOUT = 10  # seconds, for our own checks
 
 
+def place(settings: Settings | None) -> str:
+    """The configured server and database, for messages (never a secret)."""
+    if settings is None:
+        return "the database server"
+    return f"{settings.server} (database {settings.database})"
+
+
 def ensure_database(settings: Settings, out: Callable[[str], Any] = print) -> bool:
     """Create the configured database if it is missing; True if it was created."""
     import psycopg
 
-    from ikenei.schema import migrations
+    from ikenei.schema import admin
 
     name = settings.database
     try:
@@ -29,15 +41,16 @@ def ensure_database(settings: Settings, out: Callable[[str], Any] = print) -> bo
             return False
     except psycopg.OperationalError as exc:
         if not is_missing_database(exc):
-            raise connection_failed(settings, exc) from exc
+            raise connection_failure(place(settings), exc) from None
     admin_dsn = settings.dsn("postgres")
     check_connection(settings, admin_dsn)  # an unreachable server: one line naming it
     try:
-        migrations.create_database(admin_dsn, name)
+        admin.create_database(admin_dsn, name)
     except psycopg.errors.DuplicateDatabase:
         return False  # created by a concurrent command meanwhile
     except psycopg.Error as exc:
-        raise DatabaseError(f"cannot create database {name}: {first_line(exc)}") from exc
+        first_line = (str(exc).strip() or type(exc).__name__).splitlines()[0]
+        raise DatabaseError(f"cannot create database {name}: {first_line}") from None
     out(f"created database {name}")
     return True
 
@@ -58,73 +71,13 @@ def connect(
     try:
         conn = psycopg.connect(dsn, autocommit=autocommit, connect_timeout=CONNECT_TIMEOUT)
     except psycopg.OperationalError as exc:
-        raise connection_failed(settings, exc) from exc
+        raise connection_failure(place(settings), exc) from None
     try:
         yield conn
     finally:
         conn.close()
 
 
-def connection_failed(settings: Settings | None, exc: BaseException) -> ConnectionFailed:
-    """ConnectionFailed naming the server, the database and the cause."""
-    where = settings.server if settings is not None else "the database server"
-    database = f" (database {settings.database})" if settings is not None else ""
-    message = f"cannot connect to {where}{database}: {connection_cause(exc)}"
-    if is_missing_database(exc):
-        message += " (`make migrate` creates it)"
-    return ConnectionFailed(message)
-
-
-def connection_cause(exc: BaseException) -> str:
-    """The reason in a driver's connection error, on one line."""
-    text = str(exc) or type(exc).__name__
-    causes: list[str] = []
-    for line in text.splitlines():
-        line = line.strip()
-        if not line or line.startswith(("Is the server running", "HINT:", "Multiple connection")):
-            continue
-        if "failed: " in line:
-            line = line.rsplit("failed: ", 1)[1]
-        line = re.sub(r"^(FATAL|ERROR):\s+", "", line)
-        line = re.sub(r"^(connection failed|connection is bad):\s*", "", line)
-        line = " ".join(line.split())
-        if line and line not in causes:
-            causes.append(line)
-    return "; ".join(causes) or type(exc).__name__
-
-
-def is_missing_database(exc: BaseException) -> bool:
-    return bool(re.search(r'database ".*" does not exist', str(exc)))
-
-
 def as_connection_failure(exc: BaseException, settings: Settings | None) -> IkeneiError | None:
-    """ConnectionFailed for a driver's connect error, else None."""
-    try:
-        import psycopg
-
-        if isinstance(exc, psycopg.OperationalError):
-            return connection_failed(settings, exc)
-    except ImportError:  # pragma: no cover
-        pass
-    try:
-        import asyncpg
-
-        connect_errors: tuple[type[BaseException], ...] = (
-            asyncpg.InvalidAuthorizationSpecificationError,
-            asyncpg.InvalidCatalogNameError,
-            asyncpg.ConnectionDoesNotExistError,
-            asyncpg.CannotConnectNowError,
-        )
-        if isinstance(exc, connect_errors):
-            return connection_failed(settings, exc)
-    except ImportError:  # pragma: no cover
-        pass
-    if isinstance(exc, OSError):  # refused, unreachable, name resolution, timeout
-        return connection_failed(settings, exc)
-    return None
-
-
-def first_line(exc: BaseException) -> str:
-    """The first line of an error's text (or its type's name)."""
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+    """The error to print for a driver's connect error that escaped a command, else None."""
+    return connection_failure(place(settings), exc) if is_connect_error(exc) else None

@@ -75,6 +75,6 @@ async def status(args: argparse.Namespace, context: Context) -> int:
 
 
 async def url(args: argparse.Namespace, context: Context) -> int:
-    settings = context.load_settings()
+    settings = context.started(context.load_settings())
     print(settings.dsn(include_password=False))
     return EXIT_OK

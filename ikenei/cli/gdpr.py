@@ -46,7 +46,7 @@ def _user_id(text: str) -> UUID:
 
 
 async def export(args: argparse.Namespace, context: Context) -> int:
-    settings = context.load_settings()
+    settings = context.started(context.load_settings())
     gdpr = load_module("ikenei.privacy.gdpr", "gdpr export")
     from ikenei.security.encryption import cipher_from_settings
 
@@ -62,7 +62,7 @@ async def export(args: argparse.Namespace, context: Context) -> int:
 
 
 async def erase(args: argparse.Namespace, context: Context) -> int:
-    settings = context.load_settings()
+    settings = context.started(context.load_settings())
     gdpr = load_module("ikenei.privacy.gdpr", "gdpr erase")
     from ikenei.security.encryption import cipher_from_settings
 

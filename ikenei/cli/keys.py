@@ -19,7 +19,7 @@ def configure_keys_parser(commands: Commands) -> None:
 
 
 async def rotate(args: argparse.Namespace, context: Context) -> int:
-    settings = context.load_settings()
+    settings = context.started(context.load_settings())
     from ikenei.privacy import keys
     from ikenei.security.encryption import cipher_from_settings
 
@@ -29,7 +29,7 @@ async def rotate(args: argparse.Namespace, context: Context) -> int:
 
 
 async def status(args: argparse.Namespace, context: Context) -> int:
-    settings = context.load_settings()
+    settings = context.started(context.load_settings())
     from ikenei.privacy import keys
     from ikenei.security.encryption import cipher_from_settings
 

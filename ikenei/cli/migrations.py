@@ -24,14 +24,14 @@ def configure_migrations_parser(commands: Commands) -> None:
 
 
 async def migrate(args: argparse.Namespace, context: Context) -> int:
-    settings = context.load_settings()
+    settings = context.started(context.load_settings())
     ensure_database(settings, out=print)
     load_module(MODULE, "migrate").apply(settings.dsn(), out=print)
     return EXIT_OK
 
 
 async def rollback(args: argparse.Namespace, context: Context) -> int:
-    settings = context.load_settings()
+    settings = context.started(context.load_settings())
     check_connection(settings)
     migrations = load_module(MODULE, "rollback")
     migrations.rollback(settings.dsn(), steps=args.steps, all=args.all, out=print)
@@ -39,14 +39,14 @@ async def rollback(args: argparse.Namespace, context: Context) -> int:
 
 
 async def status(args: argparse.Namespace, context: Context) -> int:
-    settings = context.load_settings()
+    settings = context.started(context.load_settings())
     check_connection(settings)
     load_module(MODULE, "migrations status").status(settings.dsn(), out=print)
     return EXIT_OK
 
 
 async def unlock(args: argparse.Namespace, context: Context) -> int:
-    settings = context.load_settings()
+    settings = context.started(context.load_settings())
     check_connection(settings)
     load_module(MODULE, "migrations unlock").unlock(settings.dsn(), out=print)
     return EXIT_OK

@@ -96,7 +96,7 @@ async def snapshot(args: argparse.Namespace, context: Context) -> int:
     from ikenei.monitoring import server, snapshots
 
     async def run() -> snapshots.Snapshot:
-        async with server.session(context.load_settings().dsn()) as session:
+        async with server.session(context.started(context.load_settings()).dsn()) as session:
             return await snapshots.take(session)
 
     taken = await run()
@@ -112,7 +112,7 @@ async def prune(args: argparse.Namespace, context: Context) -> int:
     keep = parse_period(args.keep, "--keep")
 
     async def run() -> int:
-        async with server.session(context.load_settings().dsn()) as session:
+        async with server.session(context.started(context.load_settings()).dsn()) as session:
             return await snapshots.prune(session, keep)
 
     print(f"pruned {await run()} snapshot(s) older than {args.keep}")
@@ -127,7 +127,7 @@ async def report(args: argparse.Namespace, context: Context) -> int:
     since = parse_period(args.since, "--since")
 
     async def run() -> reporting.Report:
-        async with server.session(context.load_settings().dsn()) as session:
+        async with server.session(context.started(context.load_settings()).dsn()) as session:
             return await reporting.build(session, since)
 
     built = await run()
@@ -145,7 +145,7 @@ async def explain(args: argparse.Namespace, context: Context) -> int:
     given = _params(args.param)
 
     async def run() -> dict[str, Any]:
-        async with server.session(context.load_settings().dsn()) as session:
+        async with server.session(context.started(context.load_settings()).dsn()) as session:
             if not given and not args.analyze:
                 return await plans.generic_plan(session, query.sql, len(query.params))
             types = await plans.parameter_types(session, query.sql)
@@ -189,7 +189,7 @@ async def plans_command(args: argparse.Namespace, context: Context) -> int:
     settings = context.load_settings()
 
     async def run() -> list[plans.PlanCheck]:
-        async with server.session(settings.dsn()) as session:
+        async with server.session(context.started(settings).dsn()) as session:
             _note(session.server.missing)
             schema = await advisor.load_schema(session)
             figures = await reporting.named_figures(session) if session.server.statements else {}
@@ -215,7 +215,7 @@ async def advise(args: argparse.Namespace, context: Context) -> int:
         raise InvalidData("--migrations-dir", f"{directory} is not a directory")
 
     async def run() -> advisor.Advice:
-        async with server.session(settings.dsn()) as session:
+        async with server.session(context.started(settings).dsn()) as session:
             _note(session.server.missing)
             schema = await advisor.load_schema(session)
             if args.sql:
@@ -252,7 +252,7 @@ async def baseline_save(args: argparse.Namespace, context: Context) -> int:
     since = parse_period(args.since, "--since")
 
     async def run() -> int:
-        async with server.session(context.load_settings().dsn()) as session:
+        async with server.session(context.started(context.load_settings()).dsn()) as session:
             return await alerts.save_baseline(session, args.name, since)
 
     print(f"baseline {args.name}: {await run()} statements saved")
@@ -263,7 +263,7 @@ async def baseline_compare(args: argparse.Namespace, context: Context) -> int:
     from ikenei.monitoring import alerts, render, server
 
     async def run() -> list[alerts.Comparison]:
-        async with server.session(context.load_settings().dsn()) as session:
+        async with server.session(context.started(context.load_settings()).dsn()) as session:
             return await alerts.compare(session, args.name)
 
     rows = await run()
@@ -283,7 +283,7 @@ async def check(args: argparse.Namespace, context: Context) -> int:
     since = parse_period(args.since, "--since")
 
     async def run() -> tuple[list[alerts.Firing], list[str]]:
-        async with server.session(settings.dsn()) as session:
+        async with server.session(context.started(settings).dsn()) as session:
             fired, notes = await alerts.evaluate(
                 session, alerts.Thresholds.from_settings(settings), since=since, baseline=args.baseline
             )
@@ -305,6 +305,6 @@ async def check(args: argparse.Namespace, context: Context) -> int:
 async def serve(args: argparse.Namespace, context: Context) -> int:
     from ikenei.monitoring import metrics
 
-    await metrics.serve(context.load_settings().dsn(), port=args.port, address=args.address,
+    await metrics.serve(context.started(context.load_settings()).dsn(), port=args.port, address=args.address,
                         interval=args.interval)
     return EXIT_OK

@@ -27,7 +27,7 @@ def split_arguments(words: list[str]) -> tuple[list[str], list[str]]:
 
 
 async def run_psql(args: argparse.Namespace, context: Context) -> int:
-    settings = context.load_settings()
+    settings = context.started(context.load_settings())
     from ikenei import embedded
 
     psql = str(embedded.psql_path())

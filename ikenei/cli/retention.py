@@ -16,7 +16,7 @@ def configure_retention_parser(commands: Commands) -> None:
 
 
 async def run(args: argparse.Namespace, context: Context) -> int:
-    settings = context.load_settings()
+    settings = context.started(context.load_settings())
     check_connection(settings)
     retention = load_module("ikenei.privacy.retention", "retention run")
     await retention.run_async(settings.dsn(), out=print, overrides=settings.retention_overrides)

@@ -15,7 +15,7 @@ def configure_seed_parser(commands: Commands) -> None:
 
 
 async def seed(args: argparse.Namespace, context: Context) -> int:
-    settings = context.load_settings()
+    settings = context.started(context.load_settings())
     cipher = None
     if args.kind == "dev":
         # Before anything is seeded: without a key the sample comments and

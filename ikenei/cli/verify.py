@@ -13,7 +13,7 @@ def configure_verify_parser(commands: Commands) -> None:
 
 
 async def verify(args: argparse.Namespace, context: Context) -> int:
-    settings = context.load_settings()
+    settings = context.started(context.load_settings())
     check_connection(settings)
     schema_verify = load_module("ikenei.schema.verify", "verify")
     return EXIT_OK if schema_verify.run(settings.dsn(), out=print) else EXIT_FAILED

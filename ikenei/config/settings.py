@@ -19,7 +19,8 @@ Which server is used:
 
 1. ``DATABASE_URL`` if set (used as given, its own ``sslmode`` included);
 2. else ``DB_HOST`` with the other ``DB_*`` parts;
-3. else the embedded server under ``.ikenei/`` (started on first use).
+3. else the embedded server under ``.ikenei/``, started by ``ikenei.embedded.started``
+   (never by reading the settings).
 
 Secrets (``DB_PASSWORD``, ``DATABASE_URL``, the encryption keys, the salt) never appear
 in ``repr``, ``str``, ``target`` or an error message; only ``dsn()`` spells the
@@ -35,11 +36,18 @@ from typing import Annotated, Any
 from urllib.parse import parse_qs, parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 from croniter import croniter
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from ikenei.errors import ConfigError
-from ikenei.security.encryption import parse_key, parse_key_list
+from ikenei.config.key_format import parse_key, parse_key_list
+from ikenei.errors import ConfigError, ConnectionFailed
 
 SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 _SSL_WORDS = {
@@ -95,6 +103,10 @@ class Settings(BaseSettings):
         validate_default=True,
         frozen=True,
     )
+
+    # The embedded server's URL once started (ikenei.embedded.started): never
+    # read from the environment.
+    _embedded_url: str | None = PrivateAttr(default=None)
 
     db_host: str | None = None
     db_port: int = Field(default=5432, ge=1, le=65535)
@@ -370,9 +382,13 @@ class Settings(BaseSettings):
         """A libpq URL that asyncpg and psycopg both accept.
 
         ``database`` replaces the configured database name (for instance
-        ``"postgres"`` to reach the maintenance database). With the embedded
-        server this starts it if it is not running. ``include_password=False``
+        ``"postgres"`` to reach the maintenance database). ``include_password=False``
         gives a URL fit to show a person.
+
+        Reading settings never starts a server: for the embedded server this
+        needs the settings ``ikenei.embedded.started(settings)`` returns
+        (``ConnectionFailed`` otherwise); ``Database.connect`` and the
+        ``ikenei`` commands take that step themselves.
         """
         if self.database_url is not None:
             return _replace_database(
@@ -381,9 +397,18 @@ class Settings(BaseSettings):
         name = database or self.db_name
         if self.db_host is not None:
             return self._parts_dsn(name, include_password)
-        from ikenei import embedded
+        if self._embedded_url is None:
+            raise ConnectionFailed(
+                f"{EMBEDDED_DESCRIPTION}: not started by this process; start it with "
+                "ikenei.embedded.started(settings) (or `make db-start`)"
+            )
+        return _replace_database(self._embedded_url, name, include_password)
 
-        return embedded.url(name)
+    def with_embedded_server(self, url: str) -> Settings:
+        """These settings, reaching the embedded server at ``url`` (as ``ikenei.embedded`` gives it)."""
+        started = self.model_copy()
+        started._embedded_url = url
+        return started
 
     def _parts_dsn(self, database: str, include_password: bool) -> str:
         userinfo = quote(self.db_user, safe="")

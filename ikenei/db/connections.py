@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager
 import asyncpg
 
 from ikenei.db.queries import Executor
-from ikenei.errors import ConnectionFailed, NotMigrated
+from ikenei.db.translate import DRIVER_ERRORS, connection_failure
 
 
 async def init_connection(conn: asyncpg.Connection) -> None:
@@ -33,10 +33,8 @@ async def owner_connection(dsn: str, where: str = "the database") -> AsyncIterat
     """
     try:
         conn = await asyncpg.connect(dsn)
-    except asyncpg.InvalidCatalogNameError as exc:
-        raise NotMigrated(f"{where}: {exc}; run `make migrate` first") from None
-    except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-        raise ConnectionFailed(f"cannot connect to {where}: {exc}") from None
+    except (TimeoutError, *DRIVER_ERRORS) as exc:
+        raise connection_failure(where, exc) from None
     try:
         await init_connection(conn)
         yield Executor(conn)

@@ -20,14 +20,16 @@ from uuid import UUID
 
 import asyncpg
 
+from ikenei import embedded
 from ikenei.config.settings import Settings, load_settings
 from ikenei.db.connections import init_connection
 from ikenei.db.queries import Executor, Q, Query
-from ikenei.errors import ConfigError, ConnectionFailed, InvalidData, NotMigrated
+from ikenei.db.translate import DRIVER_ERRORS, bare, connection_failure
+from ikenei.errors import ConfigError, InvalidData, NotMigrated
 from ikenei.privacy.keys import check_keys
 from ikenei.repositories.analytics import AnalyticsRepository
 from ikenei.repositories.competencies import CompetenciesRepository
-from ikenei.repositories.feedback import FeedbackRepository, token_digest
+from ikenei.repositories.feedback import FeedbackRepository
 from ikenei.repositories.learning import LearningRepository
 from ikenei.repositories.nominations import NominationsRepository
 from ikenei.repositories.notifications import NotificationsRepository
@@ -40,6 +42,7 @@ from ikenei.repositories.roles import RolesRepository
 from ikenei.repositories.users import UsersRepository
 from ikenei.security.encryption import Cipher, cipher_from_settings
 from ikenei.security.passwords import DEFAULT_COST
+from ikenei.security.tokens import token_digest
 
 
 class Repositories:
@@ -151,8 +154,10 @@ class Database(Repositories):
         as_role = f" as role {app_role}" if app_role else ""
         # May write the embedded server's development key: off the loop too.
         cipher = await asyncio.to_thread(cipher_from_settings, settings)
-        # Resolving the DSN may start the embedded server: keep the loop free.
-        dsn = await asyncio.to_thread(settings.dsn)
+        # The embedded server (when it is the one configured) is started here,
+        # explicitly, and off the loop.
+        settings = await asyncio.to_thread(embedded.started, settings)
+        dsn = settings.dsn()
         try:
             pool = await asyncpg.create_pool(
                 dsn,
@@ -164,17 +169,15 @@ class Database(Repositories):
                 # statement on, and what RESET ROLE returns to.
                 server_settings={"role": app_role} if app_role else None,
             )
-        except asyncpg.InvalidCatalogNameError as exc:
-            raise NotMigrated(f"{settings.target}: {exc}; run `make migrate` first") from exc
         except asyncpg.InvalidParameterValueError as exc:
             if app_role and "does not exist" in str(exc):
                 # ikenei_app is made by the migrations; another name by the administrator.
-                raise NotMigrated(
+                raise bare(NotMigrated(
                     f"{settings.target}: {exc} (DB_APP_ROLE); `make migrate` creates ikenei_app"
-                ) from exc
-            raise ConnectionFailed(f"cannot connect to {settings.target}{as_role}: {exc}") from exc
-        except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-            raise ConnectionFailed(f"cannot connect to {settings.target}{as_role}: {exc}") from exc
+                )) from None
+            raise connection_failure(f"{settings.target}{as_role}", exc) from None
+        except (TimeoutError, *DRIVER_ERRORS) as exc:
+            raise connection_failure(f"{settings.target}{as_role}", exc) from None
         try:
             if app_role and not await Executor(pool).value(Q.row_security_applies):
                 raise ConfigError(
@@ -242,7 +245,7 @@ class Database(Repositories):
         its founder, who then grants themselves its first role::
 
             async with db.organization(uuid4(), user_id=founder.id) as org:
-                new = await org.organizations.create(name=...)
+                new = await org.organizations.create(name="Initech", domain="initech.example")
                 await org.organizations.add_member(new.id, founder.id)
                 admin = await org.roles.get_by_name(new.id, "admin")
                 await org.roles.assign(new.id, founder.id, admin.id)

@@ -12,7 +12,6 @@ against raw asyncpg.
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -24,37 +23,11 @@ import asyncpg
 
 from ikenei.config.paths import QUERIES_DIR
 from ikenei.db import records
+from ikenei.db.translate import DRIVER_ERRORS, query_error
 from ikenei.db.values import value_problem
-from ikenei.errors import Conflict, DatabaseError, InvalidData, NotFound, translate
+from ikenei.errors import Conflict, DatabaseError, InvalidData, NotFound
 
 T = TypeVar("T")
-
-# Server errors, client-side encoding errors (DataError is an InterfaceError),
-# lost connections and unreachable servers.
-_DRIVER_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError)
-
-
-_ARGUMENT = re.compile(r"query argument \$(\d+)")
-
-
-def _translated(exc: BaseException, query: Query | None = None) -> BaseException:
-    # The driver's error can repeat a refused row (a password hash, a comment on
-    # an anonymous form) in its DETAIL; the translated error names the field and
-    # carries neither cause nor context, so a logged traceback cannot leak it.
-    error = translate(exc)
-    argument = _ARGUMENT.search(str(exc)) if isinstance(exc, asyncpg.DataError) else None
-    if query is not None and argument is not None:
-        # A value asyncpg cannot encode: name the parameter, not "$3".
-        position = int(argument.group(1)) - 1
-        if query.order is not None:
-            position = query.order[position]
-        if position < len(query.params):
-            error = InvalidData(query.params[position], str(exc).split(": ", 1)[-1])
-    error.__cause__ = None
-    error.__context__ = None
-    error.__suppress_context__ = True
-    return error
-
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Query:
@@ -155,8 +128,8 @@ class Executor:
         """The single row as ``record``, or None."""
         try:
             row = await self._target.fetchrow(query.sql, *_args(query, args))
-        except _DRIVER_ERRORS as exc:
-            raise _translated(exc, query) from None
+        except DRIVER_ERRORS as exc:
+            raise query_error(exc, query) from None
         if row is None:
             return None
         build = query.builders.get(record) or _checked_builder(query, record, row)
@@ -193,8 +166,8 @@ class Executor:
         """Every row as ``record``."""
         try:
             rows = await self._target.fetch(query.sql, *_args(query, args))
-        except _DRIVER_ERRORS as exc:
-            raise _translated(exc, query) from None
+        except DRIVER_ERRORS as exc:
+            raise query_error(exc, query) from None
         if not rows:
             return []
         build = query.builders.get(record) or _checked_builder(query, record, rows[0])
@@ -204,15 +177,15 @@ class Executor:
         """The first column of the first row, or None."""
         try:
             return await self._target.fetchval(query.sql, *_args(query, args))
-        except _DRIVER_ERRORS as exc:
-            raise _translated(exc, query) from None
+        except DRIVER_ERRORS as exc:
+            raise query_error(exc, query) from None
 
     async def execute(self, query: Query, *args: Any) -> int:
         """Runs the statement; the number of rows it touched."""
         try:
             status = await self._target.execute(query.sql, *_args(query, args))
-        except _DRIVER_ERRORS as exc:
-            raise _translated(exc, query) from None
+        except DRIVER_ERRORS as exc:
+            raise query_error(exc, query) from None
         tail = status.rsplit(" ", 1)[-1]
         return int(tail) if tail.isdigit() else 0
 
@@ -220,16 +193,16 @@ class Executor:
         """Runs the statement once per argument tuple, in one round trip per batch."""
         try:
             await self._target.executemany(query.sql, [_args(query, tuple(r)) for r in rows])
-        except _DRIVER_ERRORS as exc:
-            raise _translated(exc, query) from None
+        except DRIVER_ERRORS as exc:
+            raise query_error(exc, query) from None
 
     async def copy_records(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
         """Loads many rows with COPY; table and columns are fixed names from the code, never input."""
         checked = [_copied(columns, row) for row in rows]
         try:
             status = await self._target.copy_records_to_table(table, records=checked, columns=list(columns))
-        except _DRIVER_ERRORS as exc:
-            raise _translated(exc) from None
+        except DRIVER_ERRORS as exc:
+            raise query_error(exc) from None
         return int(status.rsplit(" ", 1)[-1])
 
     @asynccontextmanager
@@ -244,5 +217,5 @@ class Executor:
                     yield self
         except BrokenPipeError:
             raise  # the block's reader (standard output) went away: no database error
-        except _DRIVER_ERRORS as exc:
-            raise _translated(exc) from None
+        except DRIVER_ERRORS as exc:
+            raise query_error(exc) from None

@@ -26,7 +26,6 @@ rows, so that a value written under one meanwhile keeps it in use.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -332,8 +331,7 @@ async def status(target: Settings | str, cipher: Cipher) -> KeyStatus:
 async def _connected(target: Settings | str) -> AsyncIterator[Executor]:
     """An executor on one owner connection to the target database (settings or DSN)."""
     if isinstance(target, Settings):
-        # Resolving the DSN may start the embedded server: keep the loop free.
-        dsn, where = await asyncio.to_thread(target.dsn), target.target
+        dsn, where = target.dsn(), target.target
     else:
         dsn, where = target, "the database"
     async with owner_connection(dsn, where) as x:

@@ -18,8 +18,6 @@ comment can be bound to its row, and a comment that does not decrypt raises
 from __future__ import annotations
 
 import base64
-import hashlib
-import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -31,9 +29,11 @@ from ikenei.db.queries import Executor, Q, Query
 from ikenei.errors import ConfigError, Conflict, InvalidData, NotFound
 from ikenei.security.encryption import Cipher
 from ikenei.security.free_text import checked_text
+from ikenei.security.tokens import new_token, token_digest
+from ikenei.vocabulary import RATER_GROUPS
 
 _COMMENTS = ("feedback_responses", "comment")
-_GROUP_ORDER = {g: i for i, g in enumerate(("self", "manager", "peer", "direct_report", "external", "others"))}
+_GROUP_ORDER = {g: i for i, g in enumerate(RATER_GROUPS)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -346,11 +346,6 @@ class _InvitationState:
     token_expired: bool
 
 
-def token_digest(token: str) -> bytes:
-    """The SHA-256 digest of an access token, as stored."""
-    return hashlib.sha256(token.encode()).digest()
-
-
 class FeedbackRepository:
     """Forms and questions, cycles, invitations, submissions and results of 360-degree feedback."""
 
@@ -598,7 +593,7 @@ class FeedbackRepository:
         cycle's end, else 30 days). The token is not stored and cannot be
         shown again.
         """
-        token = secrets.token_urlsafe(32) if relationship == "external" else None
+        token = new_token() if relationship == "external" else None
         digest = token_digest(token) if token is not None else None
         invitation = await self._x.one(
             Q.create_feedback_invitation, Invitation, cycle_id, target_user_id, rater_user_id,

@@ -49,25 +49,39 @@ from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode
 
 import aiosql
 import psycopg
-from psycopg import sql
-from psycopg.conninfo import conninfo_to_dict
 from yoyo import exceptions as yoyo_exceptions
 from yoyo import get_backend, read_migrations
 from yoyo.backends import DatabaseBackend
 from yoyo.migrations import Migration, MigrationList
 
 from ikenei.config.paths import MIGRATIONS_DIR, SQL_DIR
-from ikenei.errors import ConfigError, ConnectionFailed, MigrationError, NotMigrated
+from ikenei.errors import MigrationError, NotMigrated
+from ikenei.schema.admin import (
+    CONNECT_TIMEOUT,
+    connect,
+    connect_failed,
+    conninfo_params,
+    create_database,
+    display_path,
+    drop_database,
+    dsn_for_database,
+    pg_error,
+    server_of,
+)
 
 __all__ = [
+    "CONNECT_TIMEOUT",
     "LOCK_TIMEOUT",
     "apply",
+    "create_database",
+    "drop_database",
     "dsn_for_database",
     "pending",
+    "read_all",
     "require_migrated",
     "restore_point",
     "rollback",
@@ -80,8 +94,6 @@ Out = Callable[[str], Any]
 
 #: Seconds a run waits for another run's lock before giving up.
 LOCK_TIMEOUT = 120.0
-#: Seconds allowed to open a connection when the DSN does not say.
-CONNECT_TIMEOUT = 10
 
 _QUERIES_FILE = SQL_DIR / "tooling" / "migrations.sql"
 _APP_PREFIX = "ikenei-migrations pid "
@@ -100,13 +112,6 @@ def _q() -> Any:
 # --------------------------------------------------------------------------- DSNs
 
 
-def _params(dsn: str) -> dict[str, str]:
-    try:
-        return {k: str(v) for k, v in conninfo_to_dict(dsn).items()}
-    except psycopg.ProgrammingError as exc:
-        raise ConfigError(f"invalid database URL: {_one_line(exc)}") from None
-
-
 def _application_name(pid: int | None = None) -> str:
     pid = os.getpid() if pid is None else pid
     # PostgreSQL keeps the first 63 bytes; the process id comes first.
@@ -121,91 +126,11 @@ def yoyo_url(dsn: str, *, application_name: str | None = None) -> str:
     percent-encoded passwords survive. A ``connect_timeout`` is added unless the
     DSN has one.
     """
-    params = _params(dsn)
+    params = conninfo_params(dsn)
     params.setdefault("connect_timeout", str(CONNECT_TIMEOUT))
     if application_name is not None:
         params["application_name"] = application_name
     return "postgresql+psycopg:///?" + urlencode(params)
-
-
-def dsn_for_database(dsn: str, database: str) -> str:
-    """The same connection string pointing at another database on the same server."""
-    if "://" not in dsn:
-        params = _params(dsn)
-        params["dbname"] = database
-        return " ".join(f"{k}='{_conninfo_escape(v)}'" for k, v in params.items())
-    parts = urlsplit(dsn)
-    query = parts.query
-    pairs = parse_qsl(query, keep_blank_values=True)
-    if any(k == "dbname" for k, _ in pairs):
-        query = urlencode([(k, database if k == "dbname" else v) for k, v in pairs])
-    path = "/" + quote(database, safe="")
-    return urlunsplit((parts.scheme, parts.netloc, path, query, parts.fragment))
-
-
-# CREATE and DROP DATABASE take the name as an identifier, which no query
-# parameter can carry: psycopg composes it, quoted, here and nowhere else.
-
-
-def create_database(admin_dsn: str, name: str, *, template: str | None = None) -> None:
-    """Create database ``name`` (a copy of ``template`` if given) on the server of ``admin_dsn``.
-
-    psycopg's ``DuplicateDatabase`` when it exists; the caller decides what that means.
-    """
-    statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
-    if template is not None:
-        statement = sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
-            sql.Identifier(name), sql.Identifier(template)
-        )
-    with psycopg.connect(admin_dsn, autocommit=True) as conn:
-        conn.execute(statement)
-
-
-def drop_database(admin_dsn: str, name: str) -> None:
-    """Drop database ``name`` if it exists, ending any connection to it."""
-    with psycopg.connect(admin_dsn, autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-
-
-def _conninfo_escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("'", "\\'")
-
-
-def _where(dsn: str) -> str:
-    """Host, port and database of a DSN, for messages (never the password)."""
-    params = _params(dsn)
-    host = params.get("host") or os.environ.get("PGHOST") or "/var/run/postgresql"
-    port = params.get("port") or os.environ.get("PGPORT") or "5432"
-    database = params.get("dbname") or os.environ.get("PGDATABASE") or params.get("user") or ""
-    if host.startswith("/"):
-        place = f"socket {host}/.s.PGSQL.{port}"
-    else:
-        place = f"{host}:{port}"
-    return f"{place}, database {database}" if database else place
-
-
-def _one_line(exc: BaseException) -> str:
-    lines = [re.sub(r"\s+", " ", line).strip() for line in str(exc).splitlines()]
-    return "; ".join(line for line in lines if line) or type(exc).__name__
-
-
-def _connection_failed(dsn: str, exc: BaseException) -> ConnectionFailed:
-    return ConnectionFailed(f"cannot connect to PostgreSQL at {_where(dsn)}: {_one_line(exc)}")
-
-
-@contextmanager
-def _connect(dsn: str) -> Iterator[psycopg.Connection[Any]]:
-    """A plain autocommit psycopg connection, closed on exit."""
-    params = _params(dsn)
-    params.setdefault("connect_timeout", str(CONNECT_TIMEOUT))
-    try:
-        conn = psycopg.connect(**params, autocommit=True)
-    except psycopg.OperationalError as exc:
-        raise _connection_failed(dsn, exc) from None
-    with conn:
-        yield conn
 
 
 @contextmanager
@@ -214,7 +139,7 @@ def _backend(dsn: str) -> Iterator[DatabaseBackend]:
     try:
         backend = get_backend(yoyo_url(dsn, application_name=_application_name()))
     except psycopg.OperationalError as exc:
-        raise _connection_failed(dsn, exc) from None
+        raise connect_failed(dsn, exc) from None
     try:
         yield backend
     finally:
@@ -304,7 +229,7 @@ def unlock(dsn: str, *, out: Out = print) -> bool:
     Only for a lock whose run is gone: removing the lock of a run still in
     progress lets a second run start beside it.
     """
-    with _connect(dsn) as conn:
+    with connect(dsn) as conn:
         row = _q().migration_lock(conn) if _q().has_lock_table(conn) else None
         if row is None:
             out("no migration lock to remove")
@@ -322,7 +247,7 @@ def unlock(dsn: str, *, out: Out = print) -> bool:
 # --------------------------------------------------------------------------- reading state
 
 
-def _read(migrations_dir: Path | str) -> MigrationList:
+def read_all(migrations_dir: Path | str) -> MigrationList:
     directory = Path(migrations_dir)
     if not directory.is_dir():
         raise MigrationError(f"migrations directory {directory} does not exist")
@@ -344,23 +269,23 @@ def pending(dsn: str, migrations_dir: Path | str = MIGRATIONS_DIR) -> list[str]:
 
     Reads only: an unmigrated database is left untouched.
     """
-    migrations = _read(migrations_dir)
-    with _connect(dsn) as conn:
+    migrations = read_all(migrations_dir)
+    with connect(dsn) as conn:
         applied = _applied(conn) or {}
     return [m.id for m in migrations if m.hash not in applied]
 
 
 def require_migrated(dsn: str, migrations_dir: Path | str = MIGRATIONS_DIR) -> None:
     """Raise ``NotMigrated`` unless every migration is applied to the database."""
-    migrations = _read(migrations_dir)
-    with _connect(dsn) as conn:
+    migrations = read_all(migrations_dir)
+    with connect(dsn) as conn:
         applied = _applied(conn)
     if applied is None or not migrations:
-        raise NotMigrated(f"the database at {_where(dsn)} has no schema: run `make migrate` first")
+        raise NotMigrated(f"the database at {server_of(dsn)} has no schema: run `make migrate` first")
     missing = [m.id for m in migrations if m.hash not in applied]
     if missing:
         raise NotMigrated(
-            f"{len(missing)} migration(s) pending at {_where(dsn)} ({', '.join(missing)}): "
+            f"{len(missing)} migration(s) pending at {server_of(dsn)} ({', '.join(missing)}): "
             "run `make migrate` first"
         )
 
@@ -373,8 +298,8 @@ def status(
     A migration recorded as applied whose file is gone is listed too, after the
     others, and flagged in the table.
     """
-    migrations = _read(migrations_dir)
-    with _connect(dsn) as conn:
+    migrations = read_all(migrations_dir)
+    with connect(dsn) as conn:
         applied = _applied(conn) or {}
     rows: list[tuple[str, datetime | None]] = []
     notes: list[str] = []
@@ -428,13 +353,6 @@ class _Tracer:
         return _TracingCursor(self._backend.cursor(), self)
 
 
-def _display_path(path: str) -> str:
-    try:
-        return str(Path(path).resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return path
-
-
 def _excerpt(statement: str) -> str:
     lines = [line for line in statement.strip().splitlines() if line.strip()]
     while len(lines) > 1 and lines[0].lstrip().startswith("--"):
@@ -460,21 +378,6 @@ def _line_of(path: str, statement: str | None, position: str | None) -> int | No
     if position and position.isdigit():
         offset = start + int(position) - 1
     return source.count("\n", 0, offset) + 1
-
-
-def _pg_error(exc: BaseException) -> str:
-    diag = getattr(exc, "diag", None)
-    primary = getattr(diag, "message_primary", None)
-    if not primary:
-        return _one_line(exc)
-    text = primary
-    detail = getattr(diag, "message_detail", None)
-    if detail:
-        text += f" ({detail})"
-    sqlstate = getattr(diag, "sqlstate", None)
-    if sqlstate:
-        text += f" [SQLSTATE {sqlstate}]"
-    return text
 
 
 def _rollback_path(migration: Migration) -> str:
@@ -541,7 +444,7 @@ def _run_one(backend: DatabaseBackend, m: Migration, direction: str, verb: str, 
         m.process_steps(tracer, direction)
     except psycopg.Error as exc:
         path = m.path if direction == "apply" else _rollback_path(m)
-        where = _display_path(path)
+        where = display_path(path)
         line = _line_of(path, tracer.statement, getattr(exc.diag, "statement_position", None))
         if line:
             where += f", line {line}"
@@ -549,7 +452,7 @@ def _run_one(backend: DatabaseBackend, m: Migration, direction: str, verb: str, 
         raise MigrationError(
             f"{verb} {m.id} failed ({where})\n"
             f"  statement: {statement}\n"
-            f"  PostgreSQL: {_pg_error(exc)}"
+            f"  PostgreSQL: {pg_error(exc)}"
         ) from exc
     if m.use_transactions:
         _record(backend, m, direction)
@@ -578,7 +481,7 @@ def apply(
     Returns the ids applied (empty when there was nothing to do). A failure
     raises ``MigrationError`` and leaves the database as it was.
     """
-    migrations = _read(migrations_dir)
+    migrations = read_all(migrations_dir)
     with _backend(dsn) as backend, _locked(backend, out, lock_timeout):
         todo = backend.to_apply(migrations)
         if not todo:
@@ -633,7 +536,7 @@ def rollback(
     """
     if steps is not None and steps < 1:
         raise MigrationError(f"steps must be at least 1, not {steps}")
-    migrations = _read(migrations_dir)
+    migrations = read_all(migrations_dir)
     with _backend(dsn) as backend, _locked(backend, out, lock_timeout):
         candidates = list(backend.to_rollback(migrations))
         if not candidates:

@@ -18,7 +18,8 @@ import psycopg
 
 from ikenei.config.paths import MIGRATIONS_DIR, SEEDS_DIR
 from ikenei.errors import DatabaseError
-from ikenei.schema.migrations import _connect, _display_path, _pg_error, require_migrated
+from ikenei.schema.admin import connect, display_path, pg_error
+from ikenei.schema.migrations import require_migrated
 
 __all__ = ["run", "seed_files"]
 
@@ -51,16 +52,16 @@ def run(
     files = seed_files(which, seeds_dir)
     require_migrated(dsn, migrations_dir)
     current: Path | None = None
-    with _connect(dsn) as conn:
+    with connect(dsn) as conn:
         try:
             with conn.transaction():
                 for path in files:
-                    out(f"seeding {_display_path(str(path))}")
+                    out(f"seeding {display_path(str(path))}")
                     current = path
                     conn.execute(path.read_text(encoding="utf-8"))
         except psycopg.Error as exc:
             raise DatabaseError(
-                f"seed {_display_path(str(current))} failed: {_pg_error(exc)}; nothing was seeded"
+                f"seed {display_path(str(current))} failed: {pg_error(exc)}; nothing was seeded"
             ) from exc
     out(f"seeded {which}: {len(files)} file(s)")
     return files

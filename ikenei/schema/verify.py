@@ -42,7 +42,13 @@ import psycopg
 from ikenei.config.paths import MIGRATIONS_DIR, SQL_DIR
 from ikenei.errors import IkeneiError
 from ikenei.schema import migrations
-from ikenei.schema.migrations import _connect, _display_path
+from ikenei.schema.admin import (
+    connect,
+    create_database,
+    display_path,
+    drop_database,
+    dsn_for_database,
+)
 
 __all__ = ["MANIFEST", "main", "manifest_lines", "read_manifest", "run", "write_manifest"]
 
@@ -72,7 +78,7 @@ def _objects(conn: psycopg.Connection[Any]) -> list[str]:
 
 def manifest_lines(dsn: str) -> list[str]:
     """The manifest entries of the schema in the database at ``dsn``, sorted."""
-    with _connect(dsn) as conn:
+    with connect(dsn) as conn:
         return _objects(conn)
 
 
@@ -106,13 +112,13 @@ def run(
     manifest_path = Path(manifest)
     if not manifest_path.is_file():
         out(
-            f"manifest {_display_path(str(manifest_path))} not found; "
+            f"manifest {display_path(str(manifest_path))} not found; "
             "generate it with `python -m ikenei.schema.verify --write-manifest`"
         )
         return False
     expected = read_manifest(manifest_path)
     waiting = migrations.pending(dsn, migrations_dir)
-    with _connect(dsn) as conn:
+    with connect(dsn) as conn:
         present = set(_objects(conn))
 
     gaps = [f"pending migration: {migration_id}" for migration_id in waiting]
@@ -124,7 +130,7 @@ def run(
     for entry in sorted(present - expected_set):
         out(f"note: not in the manifest: {entry}")
 
-    total = len(migrations._read(migrations_dir))
+    total = len(migrations.read_all(migrations_dir))
     out(f"migrations: {total - len(waiting)}/{total} applied")
     wanted = Counter(entry.split(" ", 1)[0] for entry in expected)
     found = Counter(entry.split(" ", 1)[0] for entry in expected if entry in present)
@@ -140,13 +146,13 @@ def run(
 
 def _scratch_manifest(admin_dsn: str, path: Path, migrations_dir: Path) -> list[str]:
     name = f"ikenei_manifest_{secrets.token_hex(4)}"
-    migrations.create_database(admin_dsn, name)
+    create_database(admin_dsn, name)
     try:
-        scratch = migrations.dsn_for_database(admin_dsn, name)
+        scratch = dsn_for_database(admin_dsn, name)
         migrations.apply(scratch, out=lambda _line: None, migrations_dir=migrations_dir)
         return write_manifest(scratch, path)
     finally:
-        migrations.drop_database(admin_dsn, name)
+        drop_database(admin_dsn, name)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -171,12 +177,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         dsn = args.dsn
         if dsn is None:
+            from ikenei import embedded
             from ikenei.config.settings import load_settings
 
-            dsn = load_settings().dsn()
+            dsn = embedded.started(load_settings()).dsn()
         if args.write_manifest:
             lines = _scratch_manifest(dsn, args.manifest, args.migrations_dir)
-            print(f"wrote {_display_path(str(args.manifest))}: {len(lines)} objects")
+            print(f"wrote {display_path(str(args.manifest))}: {len(lines)} objects")
             return 0
         return 0 if run(dsn, manifest=args.manifest, migrations_dir=args.migrations_dir) else 1
     except IkeneiError as exc:

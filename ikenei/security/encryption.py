@@ -24,9 +24,7 @@ once into ``.ikenei/pii.key`` (mode 0600); any other server refuses to start.
 from __future__ import annotations
 
 import base64
-import binascii
 import os
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +33,14 @@ from typing import TYPE_CHECKING, Any
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from ikenei.config.key_format import (
+    HOW_TO_MAKE_A_KEY,
+    KEY_BYTES,
+    KEY_FORMAT,
+    KEY_ID,
+    parse_key,
+    parse_key_list,
+)
 from ikenei.errors import ConfigError, DecryptionFailed
 
 if TYPE_CHECKING:
@@ -52,20 +58,16 @@ __all__ = [
 ]
 
 VERSION = 1
-KEY_BYTES = 32
 NONCE_BYTES = 12
 TAG_BYTES = 16
 #: Bytes a ciphertext has beyond its text: version, nonce and tag.
 OVERHEAD = 1 + NONCE_BYTES + TAG_BYTES
-KEY_ID = re.compile(r"[a-z0-9_-]{1,32}")
 #: The file under ``.ikenei/`` holding the development key of the embedded server.
 DEV_KEY_FILE = "pii.key"
 DEV_KEY_ID = "dev"
 # Encrypted under each key into encryption_keys.check_value: decrypting it
 # proves, at start-up, that a configured key is the one the data was written with.
 _CHECK_TEXT = b"IkeNei PII encryption key check, version 1"
-_KEY_FORMAT = "<key_id>:<base64 of 32 random bytes> (key_id: 1-32 of a-z 0-9 _ -)"
-HOW_TO_MAKE_A_KEY = 'make one with: echo "k1:$(openssl rand -base64 32)"'
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,38 +76,6 @@ class Sealed:
 
     ciphertext: bytes
     key_id: str
-
-
-def parse_key(text: str) -> tuple[str, bytes]:
-    """``(key_id, key)`` from ``<key_id>:<base64>``; ValueError saying what is wrong, never the key."""
-    key_id, sep, encoded = text.strip().partition(":")
-    if not sep:
-        raise ValueError(f"must be {_KEY_FORMAT}")
-    if not KEY_ID.fullmatch(key_id):
-        # Not echoed: a key written the wrong way round would put the key here.
-        raise ValueError(
-            f"the key id (before ':') must be 1-32 characters of a-z, 0-9, _ and -; {_KEY_FORMAT}"
-        )
-    try:
-        key = base64.b64decode(encoded.strip(), validate=True)
-    except (binascii.Error, ValueError):
-        raise ValueError(f"key {key_id!r} is not valid base64; {HOW_TO_MAKE_A_KEY}") from None
-    if len(key) != KEY_BYTES:
-        raise ValueError(
-            f"key {key_id!r} is {len(key)} bytes, AES-256 needs {KEY_BYTES}; {HOW_TO_MAKE_A_KEY}"
-        )
-    return key_id, key
-
-
-def parse_key_list(text: str) -> list[tuple[str, bytes]]:
-    """The keys of a comma list of ``<key_id>:<base64>``; empty items are skipped."""
-    keys = [parse_key(item) for item in text.split(",") if item.strip()]
-    seen: set[str] = set()
-    for key_id, _ in keys:
-        if key_id in seen:
-            raise ValueError(f"key id {key_id!r} is given twice")
-        seen.add(key_id)
-    return keys
 
 
 class NotAuthentic(ValueError):
@@ -258,7 +228,7 @@ def cipher_from_settings(settings: Settings) -> Cipher:
         if not settings.uses_embedded:
             raise ConfigError(
                 "PII_ENCRYPTION_KEY is required when DB_HOST or DATABASE_URL is set: "
-                f"the key that encrypts feedback comments and private notes, as {_KEY_FORMAT}; "
+                f"the key that encrypts feedback comments and private notes, as {KEY_FORMAT}; "
                 f"{HOW_TO_MAKE_A_KEY}"
             )
         from ikenei import embedded
