@@ -22,6 +22,11 @@ class WordCheck:
     definition: str
 
 
+@dataclass(frozen=True, slots=True)
+class FunctionName:
+    name: str
+
+
 async def word_checks(dsn: str) -> dict[str, set[str]]:
     conn = await asyncpg.connect(dsn)
     try:
@@ -46,3 +51,25 @@ def test_words_keep_the_written_order():
     assert vocabulary.words(vocabulary.QuestionType) == ("rating", "text", "single_choice", "multiple_choice", "nps")
     assert vocabulary.RATER_GROUPS[-1] == "others"
     assert set(vocabulary.words(vocabulary.Relationship)) < set(vocabulary.RATER_GROUPS)
+
+
+async def test_the_rater_groups_are_ordered_and_folded_by_one_definition(fresh_dsn):
+    conn = await asyncpg.connect(fresh_dsn)
+    try:
+        run = Executor(conn)
+        ranks = [await run.value(TQ.rater_group_rank, group) for group in vocabulary.RATER_GROUPS]
+        assert ranks == list(range(1, len(vocabulary.RATER_GROUPS) + 1))
+        assert await run.value(TQ.rater_group_rank, "nobody") is None
+
+        async def group(relationship: str, raters: int, self_apart: bool = False) -> str:
+            return await run.value(TQ.rater_group, relationship, raters, 3, self_apart)
+
+        assert await group("peer", 3) == "peer"
+        assert await group("peer", 2) == "others"
+        assert await group("self", 1) == "others"
+        assert await group("self", 1, self_apart=True) == "self"
+        assert await group("manager", 1, self_apart=True) == "others"
+        # no results function writes either rule out again
+        assert await run.all(TQ.list_functions_writing_the_rater_group_rule_out, FunctionName) == []
+    finally:
+        await conn.close()
