@@ -31,7 +31,7 @@ from ikenei import Database
 from ikenei.config.settings import load_settings
 from ikenei.db.database import Repositories
 from ikenei.db.queries import Executor, load
-from ikenei.errors import IkeneiError, InvalidData, NotFound, OutOfScope
+from ikenei.errors import DatabaseError, IkeneiError, InvalidData, NotFound, OutOfScope
 from ikenei.repositories.analytics import Event
 from ikenei.repositories.users import User
 from ikenei.security.passwords import hash_password
@@ -304,4 +304,29 @@ async def test_another_organizations_role_is_not_found_like_a_missing_one(env: E
                                                                   nowhere))
         assert isinstance(raw_foreign, InvalidData) and raw_foreign.field == "role_id"
         _same_refusal(raw_foreign, raw_missing)
+    assert await snapshot(env.owner) == before
+
+
+# -- the view of user records is the table's rows, read-only -------------------------
+
+
+async def test_user_records_shows_what_the_scope_sees_of_users_and_writes_nothing(env: Env) -> None:
+    scopes = {
+        "A's member": env.app.organization(env.world.a.org.id, user_id=env.shared.id),
+        "B's people manager": _b_scope(env, "B's people manager"),
+        "the person": env.app.person(env.shared.id),
+    }
+    for name, scope in scopes.items():
+        async def counts(r: Repositories) -> tuple[int, int]:
+            return (await _x(r).value(AQ.count_user_records), await _x(r).value(AQ.count_live_users))
+
+        seen_in_view, seen_in_table = await _in(scope, counts)
+        assert seen_in_view == seen_in_table > 0, name
+
+    before = await snapshot(env.owner)
+    for scope in (_b_scope(env, "B's people manager"), env.app.person(env.shared.id)):
+        outcome = await _in(scope, lambda r: _x(r).execute(
+            AQ.raw_set_email_through_user_records, env.shared.id, "taken.over@bravo.example"))
+        assert isinstance(outcome, DatabaseError), outcome
+        assert "permission denied" in str(outcome)
     assert await snapshot(env.owner) == before

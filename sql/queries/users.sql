@@ -1,5 +1,6 @@
--- Users: global identities. Every query skips soft-deleted users. The password
--- hash is only ever read by get_password_hash, for verification.
+-- Users: global identities. Every query skips soft-deleted users; reads go
+-- through the view user_records (the record's columns, without deleted users).
+-- The password hash is only ever read by get_password_hash, for verification.
 
 -- name: create_user(email, password_hash, first_name, last_name, job_title, department, manager_id, profile_image_url)^
 -- Inserts a user; returns the new user.
@@ -10,34 +11,23 @@ RETURNING id, email, first_name, last_name, job_title, department, manager_id, p
 
 -- name: get_user(user_id)^
 -- One user by id, or nothing.
-SELECT id, email, first_name, last_name, job_title, department, manager_id, profile_image_url,
-       is_active, email_verified, last_login_at, created_at, updated_at
-  FROM users
- WHERE id = :user_id AND deleted_at IS NULL;
+SELECT * FROM user_records WHERE id = :user_id;
 
 -- name: get_user_by_email(email)^
 -- One user by email (case-insensitive), or nothing.
-SELECT id, email, first_name, last_name, job_title, department, manager_id, profile_image_url,
-       is_active, email_verified, last_login_at, created_at, updated_at
-  FROM users
- WHERE lower(email) = lower(:email) AND deleted_at IS NULL;
+SELECT * FROM user_records WHERE lower(email) = lower(:email);
 
 -- name: list_users(is_active, limit, offset)
 -- A page of users in creation order; is_active NULL lists active and inactive.
-SELECT id, email, first_name, last_name, job_title, department, manager_id, profile_image_url,
-       is_active, email_verified, last_login_at, created_at, updated_at
-  FROM users
- WHERE deleted_at IS NULL
-   AND (:is_active::boolean IS NULL OR is_active = :is_active)
+SELECT * FROM user_records
+ WHERE (:is_active::boolean IS NULL OR is_active = :is_active)
  ORDER BY created_at, id
  LIMIT :limit OFFSET :offset;
 
 -- name: list_direct_reports(manager_id)
 -- The users whose manager is the given user, by name.
-SELECT id, email, first_name, last_name, job_title, department, manager_id, profile_image_url,
-       is_active, email_verified, last_login_at, created_at, updated_at
-  FROM users
- WHERE manager_id = :manager_id AND deleted_at IS NULL
+SELECT * FROM user_records
+ WHERE manager_id = :manager_id
  ORDER BY last_name, first_name, id;
 
 -- name: update_user(user_id, email, first_name, last_name, job_title, department, manager_id, profile_image_url, is_active, email_verified)^

@@ -42,3 +42,15 @@ INSERT INTO user_roles (organization_id, user_id, role_id) VALUES (:organization
 -- name: raw_record_event(organization_id, user_id)!
 -- Records an analytics event about a user by plain SQL.
 INSERT INTO analytics_events (organization_id, user_id, event_type) VALUES (:organization_id, :user_id, 'page.viewed');
+
+-- name: raw_set_email_through_user_records(user_id, email)!
+-- Rewrites a person's email through the read-only view of user records.
+UPDATE user_records SET email = :email WHERE id = :user_id;
+
+-- name: count_user_records()$
+-- How many user records the session sees through the view.
+SELECT count(*) FROM user_records;
+
+-- name: count_live_users()$
+-- How many live users the session sees in the table.
+SELECT count(*) FROM users WHERE deleted_at IS NULL;
