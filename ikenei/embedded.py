@@ -36,7 +36,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 from urllib.parse import quote
 
 from ikenei.errors import ConnectionFailed
@@ -89,7 +89,15 @@ def server_user() -> str | None:
     return _SYSTEM_USER
 
 
-def as_server_user() -> dict[str, object]:
+class ServerUser(TypedDict, total=False):
+    """The ``subprocess`` arguments of ``as_server_user``."""
+
+    user: str
+    group: int
+    extra_groups: list[int]
+
+
+def as_server_user() -> ServerUser:
     """``subprocess`` arguments that run a program as the server's user, with its own
     group only: as root's group, directories private to root would stay closed to it."""
     user = server_user()
@@ -215,7 +223,7 @@ def ensure_started() -> tuple[str, bool]:
     with _locked():
         running = _running()
         launched = running is None
-        if launched:
+        if running is None:
             _launch()
             running = _running()
             if running is None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -88,7 +89,7 @@ def running(data_dir: Path) -> Instance | None:
     return Instance(data_dir, Path(lines[4].strip()), int(lines[3]))
 
 
-def wait_until(predicate, *, timeout: float, what: str, data_dir: Path) -> None:
+def wait_until(predicate: Callable[[], object], *, timeout: float, what: str, data_dir: Path) -> None:
     """Poll ``predicate`` until true; ``BackupError`` with the server log's tail after ``timeout``."""
     deadline = time.monotonic() + timeout
     while not predicate():

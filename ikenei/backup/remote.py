@@ -28,6 +28,7 @@ and are never printed; ``BACKUP_REMOTE_ENDPOINT`` names a store that is not AWS.
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import shutil
@@ -36,7 +37,7 @@ import tarfile
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit
 
 import zstandard
@@ -221,11 +222,14 @@ class Remote:
 
     # -- sealed objects --
 
-    def put_sealed(self, name: str, write: Callable[[IO[bytes]], None]) -> None:
+    def put_sealed(self, name: str, write: Callable[[IO[bytes]], object]) -> None:
         """Store the stream ``write`` produces, compressed and encrypted, as ``name``."""
         with tempfile.TemporaryFile() as spool:
             sealer = _Sealer(spool, self.cipher, name)
-            compressor = zstandard.ZstdCompressor(level=3).stream_writer(sealer, closefd=False)
+            # The writer needs only write() and flush(), which _Sealer has.
+            compressor = zstandard.ZstdCompressor(level=3).stream_writer(
+                cast("IO[bytes]", sealer), closefd=False
+            )
             write(compressor)
             compressor.close()
             sealer.close()
@@ -259,7 +263,8 @@ class Remote:
     def get_json(self, name: str) -> dict[str, Any]:
         holder: list[bytes] = []
         self.open_sealed(name, lambda stream: holder.append(stream.read()))
-        return json.loads(holder[0])
+        data: dict[str, Any] = json.loads(holder[0])
+        return data
 
 
 def _not_authentic(url: str, name: str, exc: NotAuthentic) -> str:
@@ -332,7 +337,7 @@ def push_wal(remote: Remote, repo: LocalRepository) -> int:
     for path in sorted(repo.wal_dir.iterdir()) if repo.wal_dir.is_dir() else ():
         if path.name.startswith(".") or _wal_name(path.name) in there:
             continue
-        remote.put_sealed(_wal_name(path.name), lambda out, p=path: _copy_file(p, out))
+        remote.put_sealed(_wal_name(path.name), functools.partial(_copy_file, path))
         sent += 1
     return sent
 
@@ -340,6 +345,10 @@ def push_wal(remote: Remote, repo: LocalRepository) -> int:
 def _copy_file(path: Path, out: IO[bytes]) -> None:
     with path.open("rb") as source:
         shutil.copyfileobj(source, out, CHUNK)
+
+
+def _copy_stream(stream: IO[bytes], sink: IO[bytes]) -> None:
+    shutil.copyfileobj(stream, sink, CHUNK)
 
 
 def fetch_all(settings: Settings, local: LocalRepository, *, out: Out = print) -> None:
@@ -355,7 +364,7 @@ def fetch_all(settings: Settings, local: LocalRepository, *, out: Out = print) -
         backup = Backup.from_json(remote.get_json(name))
         partial = local.partial_dir(backup.id)
         partial.mkdir(parents=True)
-        remote.open_sealed(_data_name(backup.id), lambda stream, p=partial: _untar(stream, p))
+        remote.open_sealed(_data_name(backup.id), functools.partial(_untar, target=partial))
         local.complete(backup)
         out(f"off-site: fetched {backup.id}")
     wal = sorted(n for n in names if n.startswith("wal/"))
@@ -363,7 +372,7 @@ def fetch_all(settings: Settings, local: LocalRepository, *, out: Out = print) -
         file = name.removeprefix("wal/").removesuffix(f".zst{SUFFIX}")
         target = local.wal_dir / file
         with target.open("wb") as sink:
-            remote.open_sealed(name, lambda stream, s=sink: shutil.copyfileobj(stream, s, CHUNK))
+            remote.open_sealed(name, functools.partial(_copy_stream, sink=sink))
     out(f"off-site: fetched {len(records)} backup(s) and {len(wal)} WAL file(s)")
 
 

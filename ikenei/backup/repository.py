@@ -73,7 +73,8 @@ class LocalRepository:
 
     def system_identifier(self) -> str | None:
         try:
-            return json.loads((self.path / META).read_text())["system_identifier"]
+            identifier: str = json.loads((self.path / META).read_text())["system_identifier"]
+            return identifier
         except FileNotFoundError:
             return None
         except (OSError, ValueError, KeyError) as exc:

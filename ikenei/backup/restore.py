@@ -181,7 +181,7 @@ def _restore(
         except BaseException:
             instance.stop(target, immediate=True)
             raise
-        url = running.url()
+        url: str | None = running.url()
         if not start:
             instance.stop(target)
             url = None

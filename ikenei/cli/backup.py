@@ -140,7 +140,8 @@ async def expire_backups(args: argparse.Namespace, context: Context) -> int:
 async def schedule_backups(args: argparse.Namespace, context: Context) -> int:
     settings = context.load_settings()
     schedule = load_module("ikenei.backup.schedule", "backup schedule")
-    return schedule.serve(settings, out=lambda line: print(line, flush=True))
+    code: int = schedule.serve(settings, out=lambda line: print(line, flush=True))
+    return code
 
 
 async def backup_status(args: argparse.Namespace, context: Context) -> int:

@@ -16,10 +16,11 @@ from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import aiosql
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 
 from ikenei.config.paths import QUERIES_DIR
 from ikenei.db import records
@@ -27,7 +28,11 @@ from ikenei.db.translate import DRIVER_ERRORS, query_error
 from ikenei.db.values import value_problem
 from ikenei.errors import Conflict, DatabaseError, InvalidData, NotFound
 
-T = TypeVar("T")
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+# A record: a dataclass whose fields are a query's columns, in order.
+T = TypeVar("T", bound="DataclassInstance")
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Query:
@@ -118,11 +123,10 @@ def _checked_builder(query: Query, record: type[T], row: asyncpg.Record) -> Call
 class Executor:
     """Runs ``Query`` objects on a pool or on one connection; errors become ``ikenei.errors``."""
 
-    __slots__ = ("_is_pool", "_target")
+    __slots__ = ("_target",)
 
-    def __init__(self, target: asyncpg.Pool | asyncpg.Connection) -> None:
+    def __init__(self, target: asyncpg.Pool | asyncpg.Connection | PoolConnectionProxy) -> None:
         self._target = target
-        self._is_pool = isinstance(target, asyncpg.Pool)
 
     async def one(self, query: Query, record: type[T], *args: Any) -> T | None:
         """The single row as ``record``, or None."""
@@ -132,7 +136,7 @@ class Executor:
             raise query_error(exc, query) from None
         if row is None:
             return None
-        build = query.builders.get(record) or _checked_builder(query, record, row)
+        build: Callable[[Any], T] = query.builders.get(record) or _checked_builder(query, record, row)
         return build(row)
 
     async def one_found(
@@ -209,11 +213,12 @@ class Executor:
     async def transaction(self) -> AsyncIterator[Executor]:
         """An executor on one connection inside a transaction (a savepoint when nested)."""
         try:
-            if self._is_pool:
-                async with self._target.acquire() as conn, conn.transaction():
+            target = self._target
+            if isinstance(target, asyncpg.Pool):
+                async with target.acquire() as conn, conn.transaction():
                     yield Executor(conn)
             else:
-                async with self._target.transaction():
+                async with target.transaction():
                     yield self
         except BrokenPipeError:
             raise  # the block's reader (standard output) went away: no database error

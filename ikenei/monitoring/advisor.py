@@ -146,8 +146,9 @@ async def load_schema(session: Session) -> _Schema:
 
 
 def _column_of(ref: ast.ColumnRef, aliases: Mapping[str, str], tables: set[str], schema: _Schema) -> tuple[str, str] | None:
-    names = [f.sval for f in ref.fields if isinstance(f, ast.String)]
-    if len(names) != len(ref.fields):
+    fields = ref.fields or ()
+    names = [f.sval for f in fields if isinstance(f, ast.String) and f.sval is not None]
+    if len(names) != len(fields):
         return None  # table.*
     if len(names) >= 2:
         table = aliases.get(names[-2])
@@ -164,9 +165,11 @@ def predicate_columns(statement: Statement, schema: _Schema) -> tuple[list[tuple
     aliases: dict[str, str] = {}
     tables: set[str] = set()
     for relation in relations(node):
-        if relation.relname in schema.columns and relation.schemaname in (None, "public"):
-            tables.add(relation.relname)
-            aliases[relation.alias.aliasname if relation.alias else relation.relname] = relation.relname
+        name = relation.relname
+        if name is not None and name in schema.columns and relation.schemaname in (None, "public"):
+            tables.add(name)
+            alias = relation.alias.aliasname if relation.alias else None
+            aliases[alias or name] = name
     filters: list[tuple[str, str]] = []
     orders: list[tuple[str, str]] = []
 
@@ -180,7 +183,7 @@ def predicate_columns(statement: Statement, schema: _Schema) -> tuple[list[tuple
 
     class _Predicates(Visitor):
         def visit_A_Expr(self, ancestors: Any, expr: ast.A_Expr) -> None:
-            kind = expr.kind.name if hasattr(expr.kind, "name") else str(expr.kind)
+            kind = expr.kind.name if expr.kind is not None and hasattr(expr.kind, "name") else str(expr.kind)
             operator = expr.name[-1].sval if expr.name else ""
             if (kind == "AEXPR_OP" and operator in _COMPARISONS) or kind in _RANGE_KINDS:
                 add(filters, expr.lexpr)

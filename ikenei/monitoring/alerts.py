@@ -153,7 +153,8 @@ async def save_baseline(session: Session, name: str, since: timedelta) -> int:
 
 
 async def _now(session: Session) -> datetime:
-    return await session.executor.value(Q.database_now)
+    now: datetime = await session.executor.value(Q.database_now)
+    return now
 
 
 async def compare(session: Session, name: str) -> list[Comparison]:

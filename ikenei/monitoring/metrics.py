@@ -80,7 +80,7 @@ class _Pool:
 
 def pool_metrics(figures: PoolFigures, prefix: str = "ikenei_pool") -> list[Metric]:
     """The pool's figures as gauges."""
-    metrics = []
+    metrics: list[Metric] = []
     for name, value, help_text in (
         ("size", figures.size, "connections the pool holds open"),
         ("max_size", figures.max_size, "most connections the pool opens"),
@@ -133,11 +133,11 @@ async def gather(session: server.Session) -> list[Metric]:
     seq = CounterMetricFamily("ikenei_table_seq_scans", "sequential scans of a table", labels=["table"])
     seq_rows = CounterMetricFamily("ikenei_table_seq_rows_read", "rows read by sequential scans", labels=["table"])
     dead = GaugeMetricFamily("ikenei_table_dead_tuples", "dead tuples awaiting vacuum", labels=["table"])
-    for t in await ex.all(Q.live_table_figures, _Table):
-        size.add_metric([t.table_name], t.total_bytes)
-        seq.add_metric([t.table_name], t.seq_scan)
-        seq_rows.add_metric([t.table_name], t.seq_tup_read)
-        dead.add_metric([t.table_name], t.dead_tuples)
+    for table in await ex.all(Q.live_table_figures, _Table):
+        size.add_metric([table.table_name], table.total_bytes)
+        seq.add_metric([table.table_name], table.seq_scan)
+        seq_rows.add_metric([table.table_name], table.seq_tup_read)
+        dead.add_metric([table.table_name], table.dead_tuples)
     index_size = GaugeMetricFamily("ikenei_index_size_bytes", "index size", labels=["index", "table"])
     index_scans = CounterMetricFamily("ikenei_index_scans", "scans of an index", labels=["index", "table"])
     for i in await ex.all(Q.live_index_figures, _Index):

@@ -65,7 +65,8 @@ def _wrapped(prefix: str, sql: str, params: int) -> Query:
 def _plan_of(document: Any) -> dict[str, Any]:
     if isinstance(document, str):
         document = json.loads(document)
-    return document[0]
+    plan: dict[str, Any] = document[0]
+    return plan
 
 
 async def _deallocate(executor: Executor) -> None:

@@ -56,7 +56,7 @@ def _parameter_count(node: Any) -> int:
     class _Params(Visitor):
         def visit_ParamRef(self, ancestors: Any, param: ast.ParamRef) -> None:
             nonlocal highest
-            highest = max(highest, param.number)
+            highest = max(highest, param.number or 0)
 
     _Params()(node)
     return highest
@@ -81,7 +81,8 @@ def _cte_names(node: Any) -> set[str]:
 
     class _Ctes(Visitor):
         def visit_CommonTableExpr(self, ancestors: Any, cte: ast.CommonTableExpr) -> None:
-            names.add(cte.ctename)
+            if cte.ctename is not None:
+                names.add(cte.ctename)
 
     _Ctes()(node)
     return names
@@ -91,9 +92,10 @@ def _statement(label: str, node: Any, line: int | None) -> Statement:
     kind = _KINDS.get(type(node).__name__)
     ctes = _cte_names(node)
     # Our tables: not a CTE, not the system catalogs and statistics views, not another schema's.
+    names = (r.relname for r in relations(node) if r.schemaname in (None, "public"))
     tables = frozenset(
-        r.relname for r in relations(node)
-        if r.relname not in ctes and r.schemaname in (None, "public") and not r.relname.startswith("pg_")
+        name for name in names
+        if name is not None and name not in ctes and not name.startswith("pg_")
     )
     return Statement(label, RawStream()(node), _parameter_count(node), kind or "", tables, line)
 

@@ -240,7 +240,8 @@ async def _collect(
             }
             counts = {name: len(v) for name, v in document.items() if isinstance(v, list) and name != "notes"}
             privacy = PrivacyRepository(tx)
-            for account in ids or [None]:
+            accounts: list[UUID | None] = [*ids] if ids else [None]
+            for account in accounts:
                 await privacy.log_processing("export", account, reference, ACTOR, {"rows": counts})
                 await privacy.log_access(ACTOR, None, account, "gdpr.export")
     return document, person

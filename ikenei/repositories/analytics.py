@@ -134,8 +134,12 @@ class _DashboardRow:
 
 def _widget_of(row: tuple[Any, ...]) -> Widget:
     # Inside a ROW the configuration arrives as JSON text (see analytics.sql).
-    *head, configuration, is_visible, created_at, updated_at = row
-    return Widget(*head, json.loads(configuration), is_visible, created_at, updated_at)
+    (id_, organization_id, user_id, widget_type, title, position, width, height,
+     configuration, is_visible, created_at, updated_at) = row
+    return Widget(
+        id_, organization_id, user_id, widget_type, title, position, width, height,
+        json.loads(configuration), is_visible, created_at, updated_at,
+    )
 
 
 class AnalyticsRepository:
@@ -158,7 +162,7 @@ class AnalyticsRepository:
         occurred_at: datetime | None = None,
     ) -> int:
         """Appends one event in one statement; its id."""
-        return await self._x.value(
+        event_id: int = await self._x.value(
             Q.record_analytics_event,
             organization_id,
             event_type,
@@ -167,6 +171,7 @@ class AnalyticsRepository:
             properties,
             occurred_at,
         )
+        return event_id
 
     async def record_events(self, events: Iterable[Event]) -> int:
         """Appends a batch with COPY, all or none; how many were recorded."""

@@ -10,6 +10,7 @@ lists what a learning plan is built from.
 
 from __future__ import annotations
 
+import builtins
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -301,7 +302,7 @@ class CompetenciesRepository:
 
     async def set_proficiency_levels(
         self, organization_id: UUID, competency_id: UUID, levels: Sequence[LevelSpec]
-    ) -> list[ProficiencyLevel]:
+    ) -> builtins.list[ProficiencyLevel]:
         """Makes the competency's scale exactly ``levels``, numbered 1..n from the lowest.
 
         Existing levels keep their id; levels above n are deleted, which is
@@ -318,7 +319,7 @@ class CompetenciesRepository:
             descriptions,
         )
 
-    async def list_proficiency_levels(self, competency_id: UUID) -> list[ProficiencyLevel]:
+    async def list_proficiency_levels(self, competency_id: UUID) -> builtins.list[ProficiencyLevel]:
         """The competency's levels, lowest first."""
         return await self._x.all(Q.list_competency_levels, ProficiencyLevel, competency_id)
 
@@ -394,7 +395,7 @@ class CompetenciesRepository:
 
     async def list_user_levels(
         self, organization_id: UUID, user_id: UUID
-    ) -> list[UserCompetencyLevel]:
+    ) -> builtins.list[UserCompetencyLevel]:
         """A person's levels with competency, category and level names, by competency name."""
         return await self._x.all(
             Q.list_user_competencies, UserCompetencyLevel, organization_id, user_id
@@ -408,7 +409,7 @@ class CompetenciesRepository:
         *,
         limit: int = 50,
         offset: int = 0,
-    ) -> list[CompetencyHistoryEntry]:
+    ) -> builtins.list[CompetencyHistoryEntry]:
         """A page of the changes to a person's level for one competency, newest first, with their evidence.
 
         An evidence note that does not decrypt raises ``DecryptionFailed``.
@@ -436,6 +437,6 @@ class CompetenciesRepository:
             )
         return Evidence(note, h.url, h.evidence_cycle_id, h.evidence_plan_id, h.recorded_by, h.evidence_id)
 
-    async def gaps(self, organization_id: UUID, user_id: UUID) -> list[CompetencyGap]:
+    async def gaps(self, organization_id: UUID, user_id: UUID) -> builtins.list[CompetencyGap]:
         """A person's active competencies below target, largest gap first, then by name."""
         return await self._x.all(Q.list_competency_gaps, CompetencyGap, organization_id, user_id)

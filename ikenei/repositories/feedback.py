@@ -784,7 +784,7 @@ class FeedbackRepository:
         """
         digest = token_digest(token) if token is not None else None
         payload = [self._answer_payload(a) for a in answers]
-        submission_id = await self._x.value(Q.submit_feedback, invitation_id, digest, payload)
+        submission_id: UUID | None = await self._x.value(Q.submit_feedback, invitation_id, digest, payload)
         assert submission_id is not None
         return submission_id
 

@@ -18,6 +18,7 @@ cannot both pass a count or both decide. Refusals name the field
 
 from __future__ import annotations
 
+import builtins
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,7 +26,7 @@ from uuid import UUID
 
 from ikenei.db.queries import Executor, Q
 from ikenei.errors import Conflict, NotFound
-from ikenei.repositories.feedback import token_digest
+from ikenei.security.tokens import token_digest
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +151,7 @@ class NominationsRepository:
         # A token is made for every approval, before the database says whether the
         # rater is external: one statement instead of a read first. It is used,
         # stored (as its digest) and returned only for an external rater.
-        token = secrets.token_urlsafe(32)
+        token: str | None = secrets.token_urlsafe(32)
         decided = await self._decide(nomination_id, True, decided_by, reason, token, token_expires_at)
         if decided.relationship != "external":
             token = None
@@ -199,7 +200,7 @@ class NominationsRepository:
             Q.list_feedback_nominations, Nomination, cycle_id, target_user_id, status, limit, offset
         )
 
-    async def summary(self, cycle_id: UUID, target_user_id: UUID) -> list[NominationCount]:
+    async def summary(self, cycle_id: UUID, target_user_id: UUID) -> builtins.list[NominationCount]:
         """Per relationship with a rule: the person's nominations against the counts."""
         return await self._x.all(Q.get_feedback_nomination_summary, NominationCount, cycle_id, target_user_id)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -131,10 +132,10 @@ class OrganizationsRepository:
 
     async def list_members(
         self, organization_id: UUID, *, status: str | None = None, limit: int = 50, offset: int = 0
-    ) -> list[Member]:
+    ) -> builtins.list[Member]:
         """A page of the organization's people, by name."""
         return await self._x.all(Q.list_members, Member, organization_id, status, limit, offset)
 
-    async def list_for_user(self, user_id: UUID) -> list[Organization]:
+    async def list_for_user(self, user_id: UUID) -> builtins.list[Organization]:
         """The organizations a user currently belongs to."""
         return await self._x.all(Q.list_user_organizations, Organization, user_id)

@@ -9,6 +9,7 @@ active plans past their due date, for plan-due reminders.
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import UUID
@@ -97,7 +98,7 @@ class PlanReviewsRepository:
 
     async def overdue_objectives(
         self, organization_id: UUID, *, as_of: date, limit: int = 100, offset: int = 0
-    ) -> list[OverdueObjective]:
+    ) -> builtins.list[OverdueObjective]:
         """Open objectives of active plans due before ``as_of``, most overdue first."""
         return await self._x.all(
             Q.list_overdue_learning_objectives, OverdueObjective, organization_id, as_of, limit, offset

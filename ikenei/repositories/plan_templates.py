@@ -10,8 +10,10 @@ beside the target. (A plan from a person's gaps is ``learning.create_plan_from_g
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 from uuid import UUID
 
 from ikenei.db.queries import Executor, Q
@@ -84,7 +86,7 @@ class _StoredPlan:
     start_date: date
     target_completion_date: date | None
     template_id: UUID
-    objectives: list[tuple]
+    objectives: list[tuple[Any, ...]]
 
 
 _planned = builder(PlannedObjective)
@@ -154,7 +156,7 @@ class PlanTemplatesRepository:
             missing=("plan template", template_id),
         )
 
-    async def list_objectives(self, template_id: UUID) -> list[TemplateObjective]:
+    async def list_objectives(self, template_id: UUID) -> builtins.list[TemplateObjective]:
         return await self._x.all(Q.list_learning_plan_template_objectives, TemplateObjective, template_id)
 
     async def create_plan(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
@@ -101,11 +102,11 @@ class RolesRepository:
         if await self._x.value(Q.revoke_role, organization_id, user_id, role_id) is None:
             raise NotFound("role assignment", (organization_id, user_id, role_id))
 
-    async def list_for_user(self, organization_id: UUID, user_id: UUID) -> list[Role]:
+    async def list_for_user(self, organization_id: UUID, user_id: UUID) -> builtins.list[Role]:
         return await self._x.all(Q.list_user_roles, Role, organization_id, user_id)
 
     async def list_assignments(
         self, organization_id: UUID, role_id: UUID, *, limit: int = 50, offset: int = 0
-    ) -> list[RoleAssignment]:
+    ) -> builtins.list[RoleAssignment]:
         """A page of the role's assignments to current members (not left, not deleted), oldest first."""
         return await self._x.all(Q.list_role_members, RoleAssignment, organization_id, role_id, limit, offset)

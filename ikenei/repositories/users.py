@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import builtins
 import functools
 import secrets
 from dataclasses import dataclass
@@ -95,7 +96,7 @@ class UsersRepository:
         """A page of users in creation order."""
         return await self._x.all(Q.list_users, User, is_active, limit, offset)
 
-    async def list_direct_reports(self, manager_id: UUID) -> list[User]:
+    async def list_direct_reports(self, manager_id: UUID) -> builtins.list[User]:
         return await self._x.all(Q.list_direct_reports, User, manager_id)
 
     async def update(self, user: User) -> User:

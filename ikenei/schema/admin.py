@@ -115,7 +115,8 @@ def connect_failed(dsn: str, exc: BaseException) -> ConnectionFailed | NotMigrat
 @contextmanager
 def connect(dsn: str) -> Iterator[psycopg.Connection[Any]]:
     """A plain autocommit psycopg connection, closed on exit."""
-    params = conninfo_params(dsn)
+    # Keyword arguments of psycopg.connect: connection parameters, as text.
+    params: dict[str, Any] = conninfo_params(dsn)
     params.setdefault("connect_timeout", str(CONNECT_TIMEOUT))
     try:
         conn = psycopg.connect(**params, autocommit=True)
@@ -145,7 +146,7 @@ def pg_error(exc: BaseException) -> str:
     primary = getattr(diag, "message_primary", None)
     if not primary:
         return one_line(exc)
-    text = primary
+    text: str = primary
     detail = getattr(diag, "message_detail", None)
     if detail:
         text += f" ({detail})"

@@ -314,8 +314,8 @@ def status(
             notes.append("  (file missing)")
     width = max([len("migration"), *(len(r[0]) for r in rows)])
     out(f"{'migration':<{width}}  applied (UTC)")
-    for (migration_id, when), note in zip(rows, notes, strict=True):
-        shown = f"{when:%Y-%m-%d %H:%M:%S}" if when else "pending"
+    for (migration_id, applied_at), note in zip(rows, notes, strict=True):
+        shown = f"{applied_at:%Y-%m-%d %H:%M:%S}" if applied_at else "pending"
         out(f"{migration_id:<{width}}  {shown}{note}")
     done = sum(1 for _, when in rows if when)
     out(f"{len(rows)} migration(s): {done} applied, {len(rows) - done} pending")
@@ -383,9 +383,10 @@ def _line_of(path: str, statement: str | None, position: str | None) -> int | No
 def _rollback_path(migration: Migration) -> str:
     """Where a migration's rollback is: its ``.rollback.sql`` twin, or, for a
     Python migration (``.py``: a step SQL alone cannot do), the file itself."""
-    if migration.path.endswith(".py"):
-        return migration.path
-    return os.path.splitext(migration.path)[0] + ".rollback.sql"
+    path: str = migration.path
+    if path.endswith(".py"):
+        return path
+    return os.path.splitext(path)[0] + ".rollback.sql"
 
 
 def _batches(migrations: Sequence[Migration]) -> list[list[Migration]]:
@@ -511,7 +512,7 @@ def restore_point(dsn: str, name: str, out: Out = print) -> str | None:
         if not _q().archiving(conn):
             return None
         try:
-            lsn = _q().create_restore_point(conn, name=name)
+            lsn: str = _q().create_restore_point(conn, name=name)
         except psycopg.errors.InsufficientPrivilege:
             out(f"note: no restore point {name!r}: the role may not create one")
             return None
