@@ -116,5 +116,6 @@ test-drills: $(STAMP) ## the slow backup drills and figures (marker backup_drill
 bench: $(BENCH_STAMP) ## run the benchmarks
 	$(BIN)/python -m bench
 
-lint: $(STAMP) ## ruff
+lint: $(STAMP) ## ruff, and mypy --strict on the package (configured in pyproject.toml)
 	$(BIN)/ruff check ikenei tests bench
+	$(BIN)/mypy --strict ikenei
