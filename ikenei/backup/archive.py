@@ -102,11 +102,14 @@ class WalScan:
     bad_segment: str | None
 
 
-def scan(wal: Path, start_lsn: str, timeline: int) -> WalScan:
+def scan(wal: Path, start_lsn: str, timeline: int, server_version: int | None = None) -> WalScan:
     """Read every archived record from ``start_lsn`` to the end of the archive.
 
     The normal end (the record after the last one, never written) is not an
     error; a record that cannot be read in any segment but the newest is.
+    ``server_version`` (``server_version_num`` of the WAL's server) picks that
+    version's own ``pg_waldump`` where it is installed: the WAL format changes
+    between major versions (the wheel's cannot read PostgreSQL 15's).
     """
     import subprocess
 
@@ -116,7 +119,8 @@ def scan(wal: Path, start_lsn: str, timeline: int) -> WalScan:
         return WalScan(None, {}, None, None)
     process = subprocess.run(
         [
-            tools.program("pg_waldump"), "-p", str(wal), "-t", str(timeline),
+            tools.program("pg_waldump", tools.matching_major(server_version // 10000) if server_version else None),
+            "-p", str(wal), "-t", str(timeline),
             # The end of the newest segment: without it pg_waldump waits 5 s
             # for the next one to appear.
             "-s", start_lsn, "-e", lsn_text((newest.number + 1) * WAL_SEGMENT_BYTES),

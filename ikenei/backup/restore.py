@@ -62,7 +62,7 @@ def window(repo: LocalRepository, backups: list[Backup] | None = None) -> Window
     if not physical:
         return Window(None, None)
     oldest, newest = physical[0], physical[-1]
-    scan = archive.scan(repo.wal_dir, newest.start_lsn or "0/0", newest.timeline or 1)
+    scan = archive.scan(repo.wal_dir, newest.start_lsn or "0/0", newest.timeline or 1, newest.server_version)
     latest = max(newest.stop_time, scan.last_commit) if scan.last_commit else newest.stop_time
     return Window(oldest.stop_time, latest)
 
@@ -205,7 +205,7 @@ def _backup_before_point(repo: LocalRepository, backups: list[Backup], name: str
     if not backups:
         raise BackupError(f"the repository {repo.path} has no backup to restore from")
     oldest = backups[0]
-    scan = archive.scan(repo.wal_dir, oldest.start_lsn or "0/0", oldest.timeline or 1)
+    scan = archive.scan(repo.wal_dir, oldest.start_lsn or "0/0", oldest.timeline or 1, oldest.server_version)
     lsn = scan.restore_points.get(name)
     if lsn is None:
         known = ", ".join(sorted(scan.restore_points)[-5:]) or "none"

@@ -221,7 +221,7 @@ def _check_wal(repo: LocalRepository, physical: list[Backup]) -> list[Problem]:
         Problem("wal", f"segment {name} is missing from the archive (a gap: no restore can pass it)")
         for name in archive.gaps(archive.segments(repo.wal_dir), first)
     ]
-    scan = archive.scan(repo.wal_dir, oldest.start_lsn or "0/0", timeline)
+    scan = archive.scan(repo.wal_dir, oldest.start_lsn or "0/0", timeline, oldest.server_version)
     if scan.error is not None and not (
         scan.bad_segment and any(scan.bad_segment in p.message for p in problems)
     ):
