@@ -2,7 +2,8 @@
 
 PostgreSQL's own tools do the copying (``pg_basebackup``, incremental where
 the server supports it; ``pg_combinebackup``; ``pg_verifybackup``; the
-server's archiver with ``basic_archive``); IkeNei owns what the anchors leave
+server's archiver with ``basic_archive``, or ``pg_receivewal`` for an existing
+server); IkeNei owns what the anchors leave
 to their users: the catalog (kept in the repository itself, never only in the
 database it protects), the lock, retention, the encrypted off-site copy, the
 schedule and the drills.
@@ -21,5 +22,6 @@ Modules, each one concern:
 - ``verify``     checksums, manifests, chains and WAL continuity; drills
 - ``expire``     retention by ``BACKUP_RETENTION_DAYS``
 - ``schedule``   the foreground scheduler of ``BACKUP_SCHEDULE``
-- ``status``     the archiver's health and the repository's state
+- ``receiver``   an existing server's WAL through ``pg_receivewal`` and a slot
+- ``status``     the archiver's or receiver's health and the repository's state
 """

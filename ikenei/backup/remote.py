@@ -335,7 +335,8 @@ def push_wal(remote: Remote, repo: LocalRepository) -> int:
     there = remote.names("wal/")
     sent = 0
     for path in sorted(repo.wal_dir.iterdir()) if repo.wal_dir.is_dir() else ():
-        if path.name.startswith(".") or _wal_name(path.name) in there:
+        # A ".partial" segment is still being received: it goes once complete, under its name.
+        if path.name.startswith(".") or path.name.endswith(".partial") or _wal_name(path.name) in there:
             continue
         remote.put_sealed(_wal_name(path.name), functools.partial(_copy_file, path))
         sent += 1

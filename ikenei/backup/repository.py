@@ -4,9 +4,12 @@ Layout::
 
     repository.json          format and the identity of the cluster it holds
     lock                     flock'ed by the command working on it; says who
+    receiver.lock            flock'ed by `ikenei backup receive-wal` while it runs
     backups/<id>/backup.json the catalog record of one backup (ikenei.backup.catalog)
     backups/<id>/data/       what pg_basebackup wrote (or pg_dump -Fd, for a logical one)
-    wal/                     the WAL archive, written by the server (basic_archive)
+    wal/                     the WAL archive, written by the server (basic_archive), or by
+                             pg_receivewal for an existing server (`<segment>.partial`:
+                             the segment it is writing, not yet complete)
 
 A backup is written to ``backups/<id>.partial`` and renamed when complete: a
 directory without that suffix is always a whole backup.
@@ -98,13 +101,15 @@ class LocalRepository:
     # -- the lock --------------------------------------------------------------
 
     @contextmanager
-    def lock(self, command: str) -> Iterator[None]:
+    def lock(self, command: str, name: str = "lock") -> Iterator[None]:
         """Hold the repository for ``command``; ``RepositoryLocked`` naming the holder if taken.
 
         An flock: released by the kernel when the holder ends, however it ends,
-        so a crashed command never leaves a stale lock.
+        so a crashed command never leaves a stale lock. ``name`` is the lock's
+        file: ``lock`` for the commands that change backups, ``receiver.lock``
+        for the WAL receiver, which runs beside them.
         """
-        path = self.path / "lock"
+        path = self.path / name
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             try:

@@ -248,7 +248,10 @@ def _socket_locks(target: Path) -> list[str]:
 
 def configure_recovery(target: Path, wal_dir: Path, recovery: dict[str, str]) -> None:
     values = {
-        "restore_command": f'cp "{wal_dir}/%f" "%p"',
+        # A segment still being received from an existing server is
+        # "<segment>.partial" (see ikenei.backup.receiver): used only when the
+        # archive has no complete segment of that name, as the last one.
+        "restore_command": f'cp "{wal_dir}/%f" "%p" 2>/dev/null || cp "{wal_dir}/%f.partial" "%p"',
         **recovery,
         "recovery_target_action": "promote",
         # A restored copy must not archive into its origin's repository.

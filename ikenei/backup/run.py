@@ -132,7 +132,7 @@ def _physical(
     except BaseException as exc:
         repo.discard_partial(backup_id)
         if isinstance(exc, BackupError):
-            raise _explained(exc) from None
+            raise explained(exc) from None
         raise
     out(f"backup {backup.id}: done, {_size(backup.size_bytes)}, LSN {backup.start_lsn} - {backup.stop_lsn}")
     return backup
@@ -195,19 +195,17 @@ def _logical(
     return backup
 
 
-def _explained(exc: BackupError) -> BackupError:
+def explained(exc: BackupError, otherwise: str = "; or use `ikenei backup run --logical`") -> BackupError:
+    """A replication refusal of PostgreSQL's programs as one line saying what to grant."""
     text = str(exc)
     if "replication connection" in text and "pg_hba.conf" in text:
         return BackupError(
             "the server refuses replication connections from this login (no `replication` "
             "line for it in pg_hba.conf): add `host replication <role> <address> <method>` and "
-            "reload, grant ALTER ROLE <role> REPLICATION; or use `ikenei backup run --logical`"
+            f"reload, grant ALTER ROLE <role> REPLICATION{otherwise}"
         )
     if "must be superuser or replication role" in text or "permission denied to start WAL sender" in text:
-        return BackupError(
-            "the login role may not replicate: ALTER ROLE <role> REPLICATION; "
-            "or use `ikenei backup run --logical`"
-        )
+        return BackupError(f"the login role may not replicate: ALTER ROLE <role> REPLICATION{otherwise}")
     return exc
 
 

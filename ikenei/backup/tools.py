@@ -75,11 +75,7 @@ def run(
     ``password`` travels in ``PGPASSWORD``, never on the command line, where
     ``ps`` would show it.
     """
-    env = dict(os.environ)
-    env.pop("PGPASSWORD", None)
-    if password is not None:
-        env["PGPASSWORD"] = password
-    env.setdefault("PGCONNECT_TIMEOUT", "10")
+    env = _environment(password)
     try:
         return subprocess.run(
             [program(name, major), *args],
@@ -96,6 +92,31 @@ def run(
         raise BackupError(f"{what or name} failed: {first_lines(exc.stderr)}") from None
     except subprocess.TimeoutExpired:
         raise BackupError(f"{what or name} did not finish within {timeout:.0f} s") from None
+
+
+def start(name: str, args: Sequence[str], *, password: str | None = None, as_server: bool = False
+          ) -> subprocess.Popen[str]:
+    """Start ``name`` with ``args`` and return at once; its error output is a pipe of lines."""
+    return subprocess.Popen(
+        [program(name), *args],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        bufsize=1,
+        env=_environment(password),
+        **(embedded.as_server_user() if as_server else {}),
+    )
+
+
+def _environment(password: str | None) -> dict[str, str]:
+    """The environment of a program: the password in ``PGPASSWORD``, never on its command line."""
+    env = dict(os.environ)
+    env.pop("PGPASSWORD", None)
+    if password is not None:
+        env["PGPASSWORD"] = password
+    env.setdefault("PGCONNECT_TIMEOUT", "10")
+    return env
 
 
 def first_lines(text: str | None) -> str:

@@ -1,4 +1,4 @@
-"""``ikenei backup run|list|verify|restore|expire|schedule|status``: backup and recovery.
+"""``ikenei backup run|list|verify|restore|expire|schedule|receive-wal|status``: backup and recovery.
 
 The work is ``ikenei.backup``'s (see its modules); this module reads the
 options, prints, and turns results into exit codes.
@@ -53,7 +53,15 @@ def configure_backup_parser(commands: Commands) -> None:
     expire = backup.command("expire", expire_backups, "apply BACKUP_RETENTION_DAYS")
     expire.add_argument("--dry-run", action="store_true", help="say what would go, change nothing")
     backup.command("schedule", schedule_backups, "take backups on BACKUP_SCHEDULE, in the foreground")
-    backup.command("status", backup_status, "archiver health, last backup, repository space")
+    receive = backup.command(
+        "receive-wal", receive_wal,
+        "an existing server's WAL into the repository (pg_receivewal, a replication slot), in the foreground",
+    )
+    receive.add_argument(
+        "--drop-slot", action="store_true",
+        help="drop the replication slot instead (the server then stops keeping WAL for it)",
+    )
+    backup.command("status", backup_status, "archiver or receiver health, last backup, repository space")
 
 
 def _moment(text: str) -> datetime:
@@ -142,6 +150,15 @@ async def schedule_backups(args: argparse.Namespace, context: Context) -> int:
     schedule = load_module("ikenei.backup.schedule", "backup schedule")
     code: int = schedule.serve(settings, out=lambda line: print(line, flush=True))
     return code
+
+
+async def receive_wal(args: argparse.Namespace, context: Context) -> int:
+    settings = context.load_settings()
+    receiver = load_module("ikenei.backup.receiver", "backup receive-wal")
+    if args.drop_slot:
+        receiver.drop_slot(settings, out=print)
+        return EXIT_OK
+    return int(receiver.receive(settings, out=lambda line: print(line, flush=True)))
 
 
 async def backup_status(args: argparse.Namespace, context: Context) -> int:

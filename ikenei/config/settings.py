@@ -31,6 +31,7 @@ without one, any other server cannot.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import parse_qs, parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
@@ -132,6 +133,12 @@ class Settings(BaseSettings):
     # Seconds after which the server closes a WAL segment that has changes, so
     # that the archive is never further behind: the data at risk.
     backup_archive_timeout: int = Field(default=60, ge=1, le=86400)
+    # An existing server's WAL reaches the repository through
+    # `ikenei backup receive-wal` and this physical replication slot; the
+    # server keeps WAL for it until it is received, so `ikenei backup status`
+    # (and `ikenei monitor check`) flag a slot that holds more than this.
+    backup_slot_name: str = "ikenei_backup"
+    backup_slot_max_retained_mb: int = Field(default=1024, ge=1)
     # The off-site repository: s3://bucket/prefix (any S3-compatible store;
     # BACKUP_REMOTE_ENDPOINT for one that is not AWS). Encrypted with
     # BACKUP_ENCRYPTION_KEY, PII_ENCRYPTION_KEY's format and rotation rules.
@@ -219,6 +226,15 @@ class Settings(BaseSettings):
         value = " ".join(value.split())
         if not croniter.is_valid(value):
             raise ValueError(f"not a valid cron expression: {value!r}")
+        return value
+
+    @field_validator("backup_slot_name")
+    @classmethod
+    def _slot_name(cls, value: str) -> str:
+        if not re.fullmatch(r"[a-z0-9_]{1,63}", value):
+            raise ValueError(
+                "a replication slot name: lower-case letters, digits and _ (at most 63)"
+            )
         return value
 
     @field_validator("backup_repository", mode="before")

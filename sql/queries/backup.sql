@@ -95,3 +95,17 @@ SELECT format('%%I.%%I', n.nspname, c.relname) AS index_name,
 -- Whether the database has IkeNei's migration bookkeeping (yoyo's table), so
 -- that its schema can be checked against the manifest.
 SELECT to_regclass('public._yoyo_migration') IS NOT NULL;
+
+-- name: replication_slot(slot_name)^
+-- The physical replication slot `ikenei backup receive-wal` streams through:
+-- whether a receiver uses it now, and how much WAL the server keeps for it
+-- (from the slot's restart LSN to the server's current position); no row when
+-- there is no such slot.
+SELECT slot_name::text, active, active_pid, coalesce(wal_status, '') AS wal_status,
+       restart_lsn::text,
+       coalesce(pg_wal_lsn_diff(
+           CASE WHEN pg_is_in_recovery() THEN pg_last_wal_receive_lsn()
+                ELSE pg_current_wal_lsn() END,
+           restart_lsn), 0)::bigint AS retained_bytes
+  FROM pg_replication_slots
+ WHERE slot_name = :slot_name AND slot_type = 'physical';
