@@ -10,12 +10,14 @@ SELECT (SELECT count(*) FROM audit_log)::int AS audit_log,
        (SELECT count(*) FROM user_consents)::int AS user_consents;
 
 -- name: list_audited_tables()
--- The tables whose rows audit_row_change() records, by name.
+-- The tables whose inserts, updates and deletes audit_row_change() records, by name.
 SELECT c.relname::text
   FROM pg_trigger t
   JOIN pg_class c ON c.oid = t.tgrelid
   JOIN pg_proc p ON p.oid = t.tgfoid
  WHERE p.proname = 'audit_row_change' AND NOT t.tgisinternal
+ GROUP BY c.relname
+HAVING bit_or(t.tgtype::int & (4 | 8 | 16)) = (4 | 8 | 16)
  ORDER BY 1;
 
 -- name: audit_function_is_definer()^
