@@ -12,7 +12,7 @@ BENCH_STAMP := $(VENV)/.installed-bench
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: backup backup-list backup-verify restore help install migrate rollback migrations-status migrations-unlock seed-prod seed-dev \
+.PHONY: backup backup-list backup-verify restore help install migrate rollback migrations-status migrations-unlock seed-prod seed-dev seed-scale \
 	db-verify retention-run hypopg db-start db-stop db-status db-url psql keys-rotate keys-status test test-db test-drills bench lint
 
 help: ## list the targets
@@ -57,6 +57,9 @@ seed-prod: $(STAMP) ## load reference data (roles, categories, settings)
 
 seed-dev: $(STAMP) ## load reference data plus sample data for development
 	$(IKENEI) seed dev
+
+seed-scale: $(STAMP) ## generated data at scale (a tenth of the full size; see README, Performance)
+	$(IKENEI) seed scale
 
 db-verify: $(STAMP) ## check the database against the expected schema
 	$(IKENEI) verify
