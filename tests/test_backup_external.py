@@ -32,6 +32,7 @@ from ikenei.backup import instance, receiver, restore, run, status, verify
 from ikenei.backup.verify import row_counts
 from ikenei.config.settings import load_settings
 from ikenei.errors import BackupError, RepositoryLocked
+from ikenei.monitoring import alerts
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get("TEST_DATABASE_URL"),
@@ -225,6 +226,7 @@ def test_wal_received_from_postgresql_15_restores_to_each_point_exactly(
         assert list((repository / "wal").glob("*.partial"))
         state = status.status(settings)
         assert state.healthy, state.problems
+        assert alerts.backup_firings(settings) == ([], [])  # ikenei monitor check: nothing fires
 
     # The receiver stopped: the slot stays and the server keeps WAL for it; status says so.
     assert said[-1].endswith("stopped")
@@ -232,6 +234,7 @@ def test_wal_received_from_postgresql_15_restores_to_each_point_exactly(
     assert not stopped.healthy
     assert any("not running" in p and "pg_wal grows" in p and "--drop-slot" in p for p in stopped.problems)
     assert [f.rule for f in stopped.findings] == ["wal_slot"]
+    assert [f.rule for f in alerts.backup_firings(settings)[0]] == ["wal_slot"]
 
     report = verify.verify(settings, out=quiet)
     assert report.ok, report.problems

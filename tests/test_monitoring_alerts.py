@@ -1,19 +1,24 @@
-"""Baselines and alert rules: regressions, webhook delivery, recorded firings."""
+"""Baselines and alert rules: regressions, webhook delivery, recorded firings; backups and archiving."""
 
 from __future__ import annotations
 
 import http.server
 import json
+import shutil
 import socket
 import threading
-from datetime import timedelta
+import time
+from datetime import UTC, datetime, timedelta
 from typing import ClassVar
 
 import asyncpg
 import psycopg
 import pytest
+from backup_support import Cluster, on_the_embedded_run, quiet, scratch_dir
 from monitoring_support import large_table_database, run_sql, statements_preloaded
 
+from ikenei.backup import run
+from ikenei.config.settings import load_settings
 from ikenei.errors import NotFound, Unavailable
 from ikenei.monitoring import alerts, server, snapshots
 
@@ -154,3 +159,92 @@ async def test_firings_are_recorded_and_posted_and_an_unreachable_hook_is_report
     failure = alerts.post(f"http://user:secret@127.0.0.1:{port}/hook?token=t", fired, timeout=2)
     assert failure is not None and failure.startswith(f"webhook http://127.0.0.1:{port}/hook not reached")
     assert "secret" not in failure and "token" not in failure
+
+
+# -- backups and archiving (the findings of ikenei backup status) ---------------------------
+
+
+def _rules(fired: list[alerts.Firing]) -> list[str]:
+    return sorted(f.rule for f in fired)
+
+
+def _until(what: str, check, timeout: float = 60) -> list[alerts.Firing]:
+    deadline = time.monotonic() + timeout
+    while True:
+        fired = check()
+        if fired is not None:
+            return fired
+        assert time.monotonic() < deadline, f"{what} within {timeout} s"
+        time.sleep(0.5)
+
+
+@on_the_embedded_run
+async def test_archiving_that_fails_fires_and_a_healthy_setup_fires_nothing(
+    cluster: Cluster, fresh_dsn: str
+) -> None:
+    settings = cluster.settings()
+    run.run(settings, out=quiet, progress=False)
+    cluster.archive_everything()
+    assert alerts.backup_firings(settings) == ([], [])
+    # Two days on, the daily schedule has been missed.
+    late, _ = alerts.backup_firings(settings, now=datetime.now(UTC) + timedelta(days=2))
+    assert _rules(late) == ["backup_age"] and "BACKUP_SCHEDULE" in late[0].message
+
+    # The archive directory cannot be written any more: the archiver fails, for real.
+    wal = cluster.repository / "wal"
+    mode = wal.stat().st_mode
+    wal.chmod(0o555)
+    try:
+        cluster.sql("CREATE TABLE archived_not (i int)")
+        cluster.sql("SELECT pg_switch_wal()")
+
+        def failing() -> list[alerts.Firing] | None:
+            fired, _ = alerts.backup_firings(settings)
+            return fired if fired else None
+
+        fired = _until("the archiving alert", failing)
+        assert _rules(fired) == ["archiving"]
+        assert "pg_wal grows" in fired[0].message and fired[0].value >= 1
+        # monitor check raises it with the other rules.
+        async with server.session(fresh_dsn) as session:
+            checked, _ = await alerts.evaluate(
+                session, alerts.Thresholds(), since=timedelta(hours=1), backups=settings
+            )
+        assert "archiving" in _rules(checked)
+    finally:
+        wal.chmod(mode)
+    # Writable again: the next segment wakes the archiver, the backlog goes, the alert stops.
+    cluster.archive_everything(timeout=90)
+    assert alerts.backup_firings(settings) == ([], [])
+
+
+@on_the_embedded_run
+def test_a_receivers_slot_that_is_inactive_or_keeps_too_much_wal_fires(cluster: Cluster) -> None:
+    # A repository the server does not archive into: its WAL would come through the receiver.
+    elsewhere = cluster.root / "received"
+    settings = cluster.settings(backup_repository=str(elsewhere), backup_slot_max_retained_mb=1)
+    fired, notes = alerts.backup_firings(settings)
+    assert fired == [] and "not evaluated" in notes[0]  # no backup, no slot: not in use
+    cluster.sql("SELECT pg_create_physical_replication_slot('ikenei_backup', true)")
+    try:
+        cluster.sql("CREATE TABLE filler AS SELECT g, repeat('x', 200) AS x FROM generate_series(1, 20000) g")
+        fired, notes = alerts.backup_firings(settings)
+    finally:
+        cluster.sql("SELECT pg_drop_replication_slot('ikenei_backup')")
+    slot = [f for f in fired if f.rule == "wal_slot"]
+    assert len(slot) == 2, fired
+    inactive, retains = slot
+    assert "not running" in inactive.message and "pg_wal grows" in inactive.message
+    assert retains.value > 1 and retains.threshold == 1 and "BACKUP_SLOT_MAX_RETAINED_MB" in retains.message
+    assert "backup_age" in _rules(fired) and notes == []  # the slot puts backups in use
+
+
+def test_backups_not_in_use_fire_nothing_but_are_noted(admin_dsn: str) -> None:
+    root = scratch_dir()
+    try:
+        settings = load_settings(database_url=admin_dsn, backup_repository=str(root / "none"))
+        fired, notes = alerts.backup_firings(settings)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    assert fired == [] or _rules(fired) == ["archiving"]
+    assert len(notes) == 1 and notes[0].startswith("backups: not evaluated")

@@ -38,7 +38,7 @@ MIB = 1024 * 1024
 ARCHIVING = "archiving"  # the server's archiver is failing
 BACKUP_AGE = "backup_age"  # no backup, or the newest is older than the schedule allows
 WAL_SLOT = "wal_slot"  # the receiver's slot is inactive or keeps too much WAL
-SETUP = "setup"  # the WAL does not reach the repository at all, or the server cannot be asked
+SETUP = "backup_setup"  # the WAL does not reach the repository at all, or the server cannot be asked
 
 
 @dataclass(frozen=True)

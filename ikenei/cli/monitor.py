@@ -285,7 +285,8 @@ async def check(args: argparse.Namespace, context: Context) -> int:
     async def run() -> tuple[list[alerts.Firing], list[str]]:
         async with server.session(context.started(settings).dsn()) as session:
             fired, notes = await alerts.evaluate(
-                session, alerts.Thresholds.from_settings(settings), since=since, baseline=args.baseline
+                session, alerts.Thresholds.from_settings(settings), since=since, baseline=args.baseline,
+                backups=settings,
             )
             await alerts.record(session, fired)
             return fired, notes

@@ -16,11 +16,30 @@ the ``MONITOR_*`` settings):
 - ``growth``: a table grows faster than ``growth_max_mb_per_day``;
 - ``unused_index``: an index never scanned is at least ``unused_index_min_mb``;
 - ``wraparound``: fewer than ``xid_headroom_min`` transaction ids are left
-  before wraparound protection stops writes.
+  before wraparound protection stops writes;
+
+and, with the settings of the backups (``backup_firings``), the findings of
+``ikenei backup status`` (``ikenei.backup.status``, the one place that decides
+them), each under its rule:
+
+- ``archiving``: the server's archiver is failing (its last failure, in
+  ``pg_stat_archiver``, is newer than its last success): ``pg_wal`` grows;
+- ``backup_age``: no backup yet, or the newest is older than
+  ``BACKUP_SCHEDULE`` allows;
+- ``wal_slot``: the replication slot of ``ikenei backup receive-wal`` is
+  inactive (the receiver is not running) or keeps more than
+  ``BACKUP_SLOT_MAX_RETAINED_MB`` of WAL on the server;
+- ``backup_setup``: the WAL reaches the repository neither through the
+  archiver nor through the receiver.
+
+Until backups are in use (the repository holds a backup, or the receiver's
+slot exists) only ``archiving`` is evaluated, so a database whose backups are
+kept some other way gets no alert for them.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import urllib.error
 import urllib.parse
@@ -176,12 +195,25 @@ async def compare(session: Session, name: str) -> list[Comparison]:
 
 
 async def evaluate(
-    session: Session, thresholds: Thresholds, *, since: timedelta, baseline: str | None = None
+    session: Session,
+    thresholds: Thresholds,
+    *,
+    since: timedelta,
+    baseline: str | None = None,
+    backups: Settings | None = None,
 ) -> tuple[list[Firing], list[str]]:
-    """The firing rules, and one line for each rule that could not be evaluated."""
+    """The firing rules, and one line for each rule that could not be evaluated.
+
+    With ``backups`` (the settings of the server and its backup repository),
+    the backup and archiving rules too (``backup_firings``).
+    """
     ex = session.executor
     firings: list[Firing] = []
     notes: list[str] = []
+    if backups is not None:
+        fired, said = await asyncio.to_thread(backup_firings, backups)
+        firings += fired
+        notes += said
     if baseline is not None:
         if session.server.missing:
             notes.append(f"regression: not evaluated, {session.server.missing}")
@@ -235,6 +267,22 @@ async def evaluate(
             f"{built.xid_headroom:,} transaction ids left before wraparound protection",
         ))
     return firings, notes
+
+
+def backup_firings(settings: Settings, *, now: datetime | None = None) -> tuple[list[Firing], list[str]]:
+    """The findings of ``ikenei backup status`` as firings; a note when backups are not in use."""
+    from ikenei.backup import status
+
+    state = status.status(settings, now=now)
+    findings = state.findings
+    notes = []
+    if not state.in_use:
+        findings = [f for f in findings if f.rule == status.ARCHIVING]
+        notes.append(
+            f"backups: not evaluated, no backup in {settings.backup_repository_path} and no "
+            f"replication slot {settings.backup_slot_name} (only archiving is checked)"
+        )
+    return [Firing(f.rule, f.subject, f.value, f.threshold, f.message) for f in findings], notes
 
 
 async def record(session: Session, firings: Sequence[Firing]) -> None:
