@@ -20,7 +20,7 @@ from monitoring_support import large_table_database, run_sql, statements_preload
 from ikenei.backup import run
 from ikenei.config.settings import load_settings
 from ikenei.errors import NotFound, Unavailable
-from ikenei.monitoring import alerts, server, snapshots
+from ikenei.monitoring import alerts, metrics, server, snapshots
 
 FAST = alerts.Thresholds(regression_min_calls=20)
 
@@ -183,9 +183,15 @@ async def test_archiving_that_fails_fires_and_a_healthy_setup_fires_nothing(
     cluster: Cluster, fresh_dsn: str
 ) -> None:
     settings = cluster.settings()
-    run.run(settings, out=quiet, progress=False)
+    backup = run.run(settings, out=quiet, progress=False)
     cluster.archive_everything()
     assert alerts.backup_firings(settings) == ([], [])
+    # The endpoint serves when the newest backup ended (ikenei_backup_last_stop_timestamp_seconds).
+    async with server.session(fresh_dsn) as session:
+        served = {m.name: m for m in await metrics.wal_metrics(session, backups=settings)}
+    assert served["ikenei_backup_last_stop_timestamp_seconds"].samples[0].value == backup.stop_time.timestamp()
+    assert served["ikenei_backups"].samples[0].value == 1
+    assert "ikenei_wal_archive_failed" in served and "ikenei_replication_slot_active" in served
     # Two days on, the daily schedule has been missed.
     late, _ = alerts.backup_firings(settings, now=datetime.now(UTC) + timedelta(days=2))
     assert _rules(late) == ["backup_age"] and "BACKUP_SCHEDULE" in late[0].message

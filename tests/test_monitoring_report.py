@@ -136,3 +136,5 @@ async def test_the_metrics_endpoint_serves_the_figures(large_dsn: str) -> None:
     # Within a few pages: autovacuum may add a visibility map meanwhile.
     assert abs(float(served.group(1)) - size) <= 4 * 8192, (served.group(0), size)
     assert "ikenei_up 1.0" in body and "ikenei_xid_wraparound_headroom" in body
+    assert "ikenei_wal_archived_total" in body and "ikenei_wal_archive_failed_total" in body
+    assert "ikenei_wal_archive_last_failure_timestamp_seconds" in body

@@ -306,6 +306,7 @@ async def check(args: argparse.Namespace, context: Context) -> int:
 async def serve(args: argparse.Namespace, context: Context) -> int:
     from ikenei.monitoring import metrics
 
-    await metrics.serve(context.started(context.load_settings()).dsn(), port=args.port, address=args.address,
-                        interval=args.interval)
+    settings = context.load_settings()
+    await metrics.serve(context.started(settings).dsn(), port=args.port, address=args.address,
+                        interval=args.interval, backups=settings)
     return EXIT_OK

@@ -5,8 +5,13 @@ connection and serves the latest set at ``/metrics`` (prometheus-client's
 HTTP server, in a thread): per named query its calls, time and rows
 (pg_stat_statements, where it can be read), per table its size, scans, rows
 read by sequential scans and dead tuples, per index its size and scans, the
-cache hit ratio, connections by state, wraparound headroom, and the
-application's pool as last reported in a snapshot. A refresh that fails
+cache hit ratio, connections by state, wraparound headroom, the
+application's pool as last reported in a snapshot, the WAL archiver's counts
+and times (``pg_stat_archiver``), every replication slot (active, and the WAL
+the server keeps for it), and, given the backup settings, when the newest
+backup of ``BACKUP_REPOSITORY`` ended. The decisions on these figures (is
+archiving failing, is a backup late) are ``ikenei monitor check``'s, made by
+``ikenei.backup.status``; the endpoint serves the figures. A refresh that fails
 keeps the previous figures and sets ``ikenei_up`` to 0.
 
 ``PoolCollector(db)`` is for an application that runs its own endpoint:
@@ -19,12 +24,14 @@ import asyncio
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from prometheus_client import CollectorRegistry, start_http_server
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from ikenei.config.settings import Settings
 from ikenei.db.database import PoolFigures
 from ikenei.db.queries import Q
 from ikenei.errors import IkeneiError
@@ -69,6 +76,25 @@ class _Statement:
 
 
 @dataclass(frozen=True, slots=True)
+class _Archiver:
+    archived_count: int
+    last_archived_wal: str | None
+    last_archived_time: datetime | None
+    failed_count: int
+    last_failed_wal: str | None
+    last_failed_time: datetime | None
+    now: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class _Slot:
+    slot_name: str
+    slot_type: str
+    active: bool
+    retained_bytes: int
+
+
+@dataclass(frozen=True, slots=True)
 class _Pool:
     taken_at: Any
     pool_size: int
@@ -105,7 +131,51 @@ class PoolCollector(Collector):
         return pool_metrics(self._figures())
 
 
-async def gather(session: server.Session) -> list[Metric]:
+def _timestamp(moment: datetime | None) -> float:
+    return moment.timestamp() if moment is not None else 0.0
+
+
+async def wal_metrics(session: server.Session, backups: Settings | None = None) -> list[Metric]:
+    """The archiver's counts and times, the replication slots, and the newest backup's end."""
+    ex = session.executor
+    metrics: list[Metric] = []
+    archiver = await ex.one(Q.archiver_state, _Archiver)
+    if archiver is not None:
+        archived = CounterMetricFamily("ikenei_wal_archived", "WAL segments the archiver has archived")
+        archived.add_metric([], archiver.archived_count)
+        failed = CounterMetricFamily("ikenei_wal_archive_failed", "failed attempts of the archiver")
+        failed.add_metric([], archiver.failed_count)
+        success = GaugeMetricFamily(
+            "ikenei_wal_archive_last_success_timestamp_seconds", "when the last segment was archived (0: never)")
+        success.add_metric([], _timestamp(archiver.last_archived_time))
+        failure = GaugeMetricFamily(
+            "ikenei_wal_archive_last_failure_timestamp_seconds", "when archiving last failed (0: never)")
+        failure.add_metric([], _timestamp(archiver.last_failed_time))
+        metrics += [archived, failed, success, failure]
+    active = GaugeMetricFamily("ikenei_replication_slot_active", "1 when a receiver uses the slot now",
+                               labels=["slot", "type"])
+    retained = GaugeMetricFamily("ikenei_replication_slot_retained_bytes", "WAL the server keeps for the slot",
+                                 labels=["slot", "type"])
+    for slot in await ex.all(Q.live_replication_slots, _Slot):
+        active.add_metric([slot.slot_name, slot.slot_type], 1 if slot.active else 0)
+        retained.add_metric([slot.slot_name, slot.slot_type], slot.retained_bytes)
+    metrics += [active, retained]
+    if backups is not None:
+        from ikenei.backup.repository import LocalRepository
+
+        repo = LocalRepository(backups.backup_repository_path)
+        found = await asyncio.to_thread(repo.backups)
+        if found:
+            newest = GaugeMetricFamily(
+                "ikenei_backup_last_stop_timestamp_seconds", "when the newest backup of the repository ended")
+            newest.add_metric([], found[-1].stop_time.timestamp())
+            count = GaugeMetricFamily("ikenei_backups", "backups in the repository")
+            count.add_metric([], len(found))
+            metrics += [newest, count]
+    return metrics
+
+
+async def gather(session: server.Session, backups: Settings | None = None) -> list[Metric]:
     """Every figure of the endpoint, read now."""
     ex = session.executor
     metrics: list[Metric] = []
@@ -162,6 +232,7 @@ async def gather(session: server.Session) -> list[Metric]:
         metrics += pool_metrics(PoolFigures(
             pool.pool_size, pool.pool_max, pool.pool_idle or 0, pool.pool_in_use, pool.pool_waiting or 0
         ))
+    metrics += await wal_metrics(session, backups)
     return metrics
 
 
@@ -187,6 +258,7 @@ async def serve(
     interval: float = 15.0,
     stop: asyncio.Event | None = None,
     out: Callable[[str], Any] = print,
+    backups: Settings | None = None,
 ) -> None:
     """Serves the figures at http://address:port/metrics until ``stop`` is set."""
     latest = _Latest()
@@ -204,7 +276,7 @@ async def serve(
             out(f"serving metrics at http://{address}:{port}/metrics (refreshed every {interval:g} s)")
             while not stop.is_set():
                 try:
-                    latest.metrics = await gather(session)
+                    latest.metrics = await gather(session, backups)
                     latest.up, latest.refreshed = 1.0, time.time()
                 except IkeneiError as exc:
                     latest.up = 0.0

@@ -428,3 +428,14 @@ SELECT s.queryid, min(s.query) AS query, sum(s.calls)::bigint AS calls,
  WHERE s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
    AND s.queryid IS NOT NULL
  GROUP BY s.queryid;
+
+-- name: live_replication_slots()
+-- Every replication slot of the server now: whether a receiver uses it, and the
+-- WAL the server keeps for it (from its restart LSN to the current position).
+SELECT slot_name::text AS slot_name, slot_type, active,
+       coalesce(pg_wal_lsn_diff(
+           CASE WHEN pg_is_in_recovery() THEN pg_last_wal_receive_lsn()
+                ELSE pg_current_wal_lsn() END,
+           restart_lsn), 0)::bigint AS retained_bytes
+  FROM pg_replication_slots
+ ORDER BY 1;
