@@ -13,7 +13,7 @@ PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
 .PHONY: backup backup-list backup-verify restore help install migrate rollback migrations-status migrations-unlock seed-prod seed-dev seed-scale \
-	db-verify retention-run hypopg db-start db-stop db-status db-url psql keys-rotate keys-status test test-db test-drills bench lint
+	db-verify retention-run hypopg db-start db-stop db-status db-url psql keys-rotate keys-status test test-db test-drills bench bench-scale lint
 
 help: ## list the targets
 	@echo "usage: make TARGET"
@@ -118,6 +118,9 @@ test-drills: $(STAMP) ## the slow backup drills and figures (marker backup_drill
 
 bench: $(BENCH_STAMP) ## run the benchmarks
 	$(BIN)/python -m bench
+
+bench-scale: $(STAMP) ## every key path at a tenth and at the full size of `seed scale` (loads them once)
+	$(BIN)/python -m bench.scale
 
 lint: $(STAMP) ## ruff, and mypy --strict on the package (configured in pyproject.toml)
 	$(BIN)/ruff check ikenei tests bench
