@@ -322,3 +322,31 @@ def test_a_server_without_a_replication_line_is_explained_and_nothing_changes(
     assert "\n" not in str(caught.value) and "host replication" in str(caught.value)
     assert _slots(admin_dsn) == before
     assert not repository.exists()
+
+
+def test_a_receiver_whose_wal_the_server_removed_says_what_to_do(postgres15: str, repository: Path) -> None:
+    settings = load_settings(database_url=postgres15, backup_repository=str(repository))
+    with psycopg.connect(postgres15, autocommit=True) as conn:
+        said: list[str] = []
+        with receiving(settings, said):
+            conn.execute("CREATE TABLE t (i int)")
+        # Retired without care: the slot is dropped, and the server recycles its WAL.
+        assert receiver.drop_slot(settings, out=quiet)
+        for _ in range(3):
+            conn.execute("INSERT INTO t SELECT generate_series(1, 1000)")
+            conn.execute("SELECT pg_switch_wal()")
+            conn.execute("CHECKPOINT")
+    again: list[str] = []
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=receiver.receive, args=(settings,),
+        kwargs={"out": again.append, "stop": stop, "restart_after": 0.5}, daemon=True,
+    )
+    thread.start()
+    try:
+        _wait(lambda: any("move" in line and "aside" in line for line in again), "the advice", timeout=60)
+    finally:
+        stop.set()
+        thread.join(60)
+    assert any("has already been removed" in line for line in again), again
+    assert not thread.is_alive()

@@ -213,6 +213,11 @@ def _supervise(
         why = said[-1] if said else "no message"
         log(f"pg_receivewal exited with status {process.returncode} ({why}); "
             f"starting it again in {restart_after:g} s")
+        if any("has already been removed" in line for line in said):
+            log(f"the server no longer has the WAL that follows the newest segment in {repo.wal_dir} "
+                "(the slot was dropped or invalidated meanwhile): the archive has a gap there, and "
+                f"starting again cannot close it; move {repo.wal_dir} aside, start the receiver "
+                "again and take a full backup (`ikenei backup run --full`)")
         stopping.wait(restart_after)
 
 
