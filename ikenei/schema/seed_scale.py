@@ -18,8 +18,9 @@ How it loads:
   (which rewrites an anonymous cycle's answers);
 * one organization is one transaction: a failure leaves whole organizations
   or none of an organization (the message says how many were loaded); two
-  connections load organizations side by side; then the events, month by
-  month in time order across organizations, one transaction per month;
+  connections load organizations side by side; then the events, a month at a
+  time (two side by side) in time order across organizations, one
+  transaction per month;
 * nothing depends on ``random()``: values and ids are md5 hashes of (seed,
   organization, what it is), so the same seed gives the same rows. Comments
   are encrypted here (the ciphertext is bound to its row id, known in
@@ -302,20 +303,39 @@ async def load_scale(
     started = time.perf_counter()
     people_of = [people for people, _ in shapes]
     with progress.step("analytics events", 12) as advance:
-        async with owner_connection(dsn) as x:
-            for month in range(12):
-                try:
+        months: asyncio.Queue[int] = asyncio.Queue()
+        for month in range(12):
+            months.put_nowait(month)
+        done: list[int] = []
+
+        async def events() -> None:
+            async with owner_connection(dsn) as x:
+                while True:
+                    try:
+                        month = months.get_nowait()
+                    except asyncio.QueueEmpty:
+                        return
                     async with x.transaction():
                         await x.execute(
                             Q.scale_insert_events, size.seed, numbers, people_of,
                             EVENTS_PER_PERSON, month, as_of,
                         )
-                except IkeneiError as exc:
-                    raise DatabaseError(
-                        f"seed scale stopped: {exc}; the {size.organizations} organizations "
-                        f"were loaded whole, with the events of the first {month} of 12 months"
-                    ) from exc
-                advance(1)
+                    done.append(month)
+                    advance(1)
+
+        tasks = [asyncio.create_task(events()) for _ in range(WORKERS)]
+        try:
+            await asyncio.gather(*tasks)
+        except BaseException as exc:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            if isinstance(exc, IkeneiError):
+                raise DatabaseError(
+                    f"seed scale stopped: {exc}; the {size.organizations} organizations were "
+                    f"loaded whole, with the events of {len(done)} of 12 months"
+                ) from exc
+            raise
     seconds["analytics events"] = time.perf_counter() - started
 
     async with owner_connection(dsn) as x:
