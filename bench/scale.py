@@ -3,8 +3,9 @@ and at the full size of ``ikenei seed scale``, measured interleaved.
 
 Two databases beside the configured one, ``<DB_NAME>_scale_<organizations>_
 <people>_<cycles>``, each loaded by ``ikenei seed scale`` (seed 1) unless one
-with the same parameters holds a finished load already (it is then reused;
-the measurements roll back everything they write, so it stays as loaded).
+with the same parameters holds a finished load already (it is then reused,
+with any newer migrations applied; the measurements roll back everything
+they write, so it stays as loaded).
 Before a load the free space of the server's data directory is checked.
 
 Per path (a repository call in a real organization scope of the application
@@ -107,12 +108,20 @@ def _same_load(found: list[dict[str, Any]], size: ScaleSize) -> bool:
     )
 
 
-def _exists(admin_dsn: str, name: str) -> bool:
+async def _holds(dsn: str, size: ScaleSize) -> bool:
+    """Whether the database at ``dsn`` exists and holds one finished load of ``size``."""
     try:
-        migrations.require_migrated(migrations.dsn_for_database(admin_dsn, name))
-    except IkeneiError:
+        return _same_load(await loads(dsn), size)
+    except IkeneiError:  # no such database, or no schema
         return False
-    return True
+
+
+async def _analyze(dsn: str) -> None:
+    conn = await asyncpg.connect(dsn)
+    try:
+        await Executor(conn).execute(BQ.analyze_all)
+    finally:
+        await conn.close()
 
 
 async def _data_directory(admin_dsn: str) -> str | None:
@@ -130,8 +139,14 @@ async def prepare(
 ) -> tuple[str, float | None]:
     """The DSN of a database holding ``size``, loaded now or before; the load's seconds, if now."""
     dsn = migrations.dsn_for_database(admin_dsn, name)
-    if _exists(admin_dsn, name) and _same_load(await loads(dsn), size):
-        out(f"bench-scale: {name}: reused (a finished load of the same size)")
+    if await _holds(dsn, size):
+        applied: list[str] = []
+        migrations.apply(dsn, out=applied.append)
+        newer = [line for line in applied if line.startswith("applying ")]
+        out(f"bench-scale: {name}: reused (a finished load of the same size)"
+            + (f", {len(newer)} newer migration(s) applied" if newer else ""))
+        if newer:
+            await _analyze(dsn)
         return dsn, None
     needed = BYTES_PER_PERSON * size.people
     directory = await _data_directory(admin_dsn)
@@ -154,11 +169,7 @@ async def prepare(
     result = await load_scale(dsn, size, cipher, progress=plain_progress(out), out=lambda _l: None)
     rows = ", ".join(f"{table} {count:,}" for table, count in result.rows.items())
     out(f"bench-scale: {name}: loaded in {result.total_seconds:.0f} s: {rows}")
-    conn = await asyncpg.connect(dsn)
-    try:
-        await conn.execute("ANALYZE")
-    finally:
-        await conn.close()
+    await _analyze(dsn)
     return dsn, result.total_seconds
 
 

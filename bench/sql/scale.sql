@@ -88,3 +88,7 @@ SELECT pg_database_size(current_database());
 -- name: data_directory()$
 -- Where the server keeps its data (superuser or pg_read_all_settings).
 SELECT current_setting('data_directory');
+
+-- name: analyze_all()!
+-- Fresh planner statistics after a load or a migration.
+ANALYZE;
