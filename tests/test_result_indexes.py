@@ -1,0 +1,84 @@
+"""Results and counts are read through indexes that hold what they need: the
+entries of one person's answers in one cycle, of one cycle's invitations, not
+a walk over the table (see 20261205_110200_result_indexes)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+from feedback_fixtures import give_feedback, make_setup
+from security_support import app_database, raw
+
+from ikenei.db.queries import Executor, Q, load
+
+TQ = load(Path(__file__).parent / "sql" / "result_indexes.sql")
+
+
+
+def plan_nodes(node: dict[str, Any]) -> list[dict[str, Any]]:
+    return [node] + [n for child in node.get("Plans", []) for n in plan_nodes(child)]
+
+
+def scans_of(plan: dict[str, Any], table: str) -> list[tuple[str, str | None]]:
+    return [(n["Node Type"], n.get("Index Name")) for n in plan_nodes(plan)
+            if n.get("Relation Name") == table]
+
+
+async def test_the_analysis_reads_one_persons_answers_from_the_covering_index(fresh_dsn, db):
+    setup = await make_setup(db, anonymous=False, threshold=1)
+    for relationship, ratings in (("self", (3, 4, 5)), ("peer", (4, 4, 4)), ("manager", (2, 3, 4))):
+        await give_feedback(db, setup, relationship, ratings)
+
+    plans: list[dict[str, Any]] = []
+
+    def keep(_: Any, message: Any) -> None:
+        text = message.message
+        if "plan:" in text:
+            plans.append(json.loads(text.split("plan:", 1)[1])["Plan"])
+
+    conn = await asyncpg.connect(fresh_dsn)
+    try:
+        x = Executor(conn)
+        await x.execute(TQ.vacuum_answers_and_invitations)
+        await x.execute(TQ.load_auto_explain)
+        await x.value(TQ.explain_nested_statements)
+        conn.add_log_listener(keep)
+        async with x.transaction() as tx:
+            await tx.value(TQ.avoid_sequential_scans)
+            await tx.value(TQ.act_as_application, setup.org.id)
+            found = await tx.all(TQ.analysis_of, Id, setup.target.id, setup.cycle.id)
+    finally:
+        await conn.close()
+    assert len(found) == 2
+    answers = [scans_of(p, "feedback_responses") for p in plans]
+    [scans] = [s for s in answers if s]
+    assert scans == [("Index Only Scan", "idx_feedback_responses_target_cycle")]
+
+
+async def test_the_completion_of_a_cycle_reads_its_invitations_from_the_index(fresh_dsn, db):
+    setup = await make_setup(db, anonymous=False, threshold=1)
+    for relationship in ("self", "peer", "peer", "manager"):
+        await give_feedback(db, setup, relationship, (3, 4, 5))
+    await Executor(db._pool).execute(TQ.vacuum_answers_and_invitations)
+    explain = dataclasses.replace(Q.get_feedback_cycle_completion, name="explain_completion",
+                                  sql="EXPLAIN (FORMAT JSON) " + Q.get_feedback_cycle_completion.sql)
+    app = await app_database(fresh_dsn)
+    try:
+        async with app.organization(setup.org.id) as tx:
+            await raw(tx).value(TQ.avoid_sequential_scans)
+            found = await raw(tx).value(explain, setup.cycle.id)
+    finally:
+        await app.close()
+    [plan] = json.loads(found) if isinstance(found, str) else found
+    assert scans_of(plan["Plan"], "feedback_invitations") == [
+        ("Index Only Scan", "idx_feedback_invitations_cycle_status")
+    ]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Id:
+    competency_id: Any
