@@ -82,12 +82,12 @@ class OrmReads:
             return found.one_or_none()
 
     async def list(
-        self, is_active: bool | None = None, limit: int = 50, offset: int = 0
+        self, is_active: bool | None = None, limit: int = 50
     ) -> Sequence[UserRow]:
-        """``list_users``: a page in creation order."""
+        """``list_users``: the first page in creation order."""
         query = select(UserRow).where(UserRow.deleted_at.is_(None))
         if is_active is not None:
             query = query.where(UserRow.is_active == is_active)
-        query = query.order_by(UserRow.created_at, UserRow.id).limit(limit).offset(offset)
+        query = query.order_by(UserRow.created_at, UserRow.id).limit(limit)
         async with AsyncSession(bind=self._connection) as session:
             return (await session.scalars(query)).all()

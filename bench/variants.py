@@ -73,7 +73,7 @@ def reads(conn: asyncpg.Connection, user_id: UUID, orm: Any | None = None) -> tu
     get_sql = Q.get_user.sql
     list_sql = Q.list_users.sql
     # The raw calls pass positional arguments as $1, $2, ... number them.
-    if Q.list_users.params != ("is_active", "limit", "offset") or Q.list_users.order is not None:
+    if Q.list_users.params != ("is_active", "after_created_at", "after_id", "limit") or Q.list_users.order is not None:
         raise RuntimeError(f"list_users changed its parameters: {Q.list_users.params}")
 
     async def raw_get() -> Any:
@@ -86,13 +86,16 @@ def reads(conn: asyncpg.Connection, user_id: UUID, orm: Any | None = None) -> tu
         return await plain.get_user(conn, user_id=user_id)
 
     async def raw_list() -> Any:
-        return await conn.fetch(list_sql, None, PAGE, 0)
+        # The first page as the repository reads it: one row more than shown
+        # tells that a next page exists.
+        return (await conn.fetch(list_sql, None, None, None, PAGE + 1))[:PAGE]
 
     async def repository_list() -> Any:
         return await users.list(limit=PAGE)
 
     async def aiosql_list() -> Any:
-        return [row async for row in plain.list_users(conn, is_active=None, limit=PAGE, offset=0)]
+        return [row async for row in plain.list_users(
+            conn, is_active=None, after_created_at=None, after_id=None, limit=PAGE + 1)][:PAGE]
 
     get = [Variant(RAW, raw_get), Variant(REPOSITORY, repository_get),
            Variant(AIOSQL, aiosql_get)]
@@ -104,7 +107,7 @@ def reads(conn: asyncpg.Connection, user_id: UUID, orm: Any | None = None) -> tu
             return await orm.get(user_id)
 
         async def orm_list() -> Any:
-            return await orm.list(limit=PAGE)
+            return (await orm.list(limit=PAGE + 1))[:PAGE]
 
         get.append(Variant(ORM, orm_get))
         page.append(Variant(ORM, orm_list))

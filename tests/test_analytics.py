@@ -12,6 +12,7 @@ from uuid import uuid4
 
 import pytest
 from feedback_fixtures import answers, make_member, make_org, make_setup
+from paging_support import every_page, page_after
 from statement_counter import count_statements
 
 from ikenei import Database
@@ -246,19 +247,12 @@ async def test_list_events_pages_by_time_then_id(db):
     everything = await db.analytics.list_events(org.id, limit=100)
     assert [e.properties["n"] for e in everything] == list(range(23))
     assert everything == sorted(everything, key=lambda e: (e.occurred_at, e.id))
-    pages, after = [], None
-    while True:
-        page = await db.analytics.list_events(org.id, after=after, limit=4)
-        if not page:
-            break
-        assert len(page) <= 4
-        pages.append(page)
-        after = page[-1]
+    pages = await every_page(lambda c: db.analytics.list_events(org.id, after=c, limit=4))
+    assert [len(page) for page in pages] == [4, 4, 4, 4, 4, 3]
     assert [e for page in pages for e in page] == everything
-    assert len(pages) == 6
     # Appending an event later in time does not disturb the pages already read.
     await db.analytics.record_event(org.id, "page.view", occurred_at=T0 + timedelta(days=1))
-    assert await db.analytics.list_events(org.id, after=pages[0][-1], limit=4) == pages[1]
+    assert await db.analytics.list_events(org.id, after=pages[0].cursor, limit=4) == pages[1]
 
 
 async def test_count_events_by_day_and_type(db):
@@ -391,7 +385,7 @@ async def test_list_reports_filters_and_pages_newest_first(db):
         r.id for r in await a.list_reports(org.id, report_type="engagement", status="failed")
     ] == [made[2].id]
     assert [r.id for r in await a.list_reports(org.id, limit=2)] == newest_first[:2]
-    assert [r.id for r in await a.list_reports(org.id, limit=2, offset=2)] == newest_first[2:]
+    assert [r.id for r in await page_after(lambda c: a.list_reports(org.id, limit=2, after=c), 1)] == newest_first[2:]
     assert await a.list_reports(org.id, status="completed") == []
 
 

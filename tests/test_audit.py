@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from feedback_fixtures import answers, invite_member, make_setup
 from foundation_support import make_org, make_user
+from paging_support import page_after
 
 import ikenei
 from ikenei.config.settings import load_settings
@@ -281,7 +282,7 @@ async def test_log_access_records_who_viewed_whose_results(db):
     assert await db.privacy.list_access(subject_user_id=subject.id) == [second, first]
     assert await db.privacy.list_access(actor="manager-3") == [first]
     assert len(await db.privacy.list_access(organization_id=org.id)) == 3
-    assert await db.privacy.list_access(limit=1, offset=1) == [second]
+    assert await page_after(lambda c: db.privacy.list_access(limit=1, after=c), 1) == [second]
 
 
 @pytest.mark.parametrize(

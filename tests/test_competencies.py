@@ -8,6 +8,7 @@ from uuid import UUID, uuid4
 
 import pytest
 from foundation_support import make_member, make_org
+from paging_support import page_after
 
 from ikenei.errors import AlreadyExists, InvalidData, NotFound
 from ikenei.repositories.competencies import LevelSpec
@@ -164,7 +165,8 @@ async def test_competencies_are_listed_by_organization_with_filters_and_pages(db
     assert [
         c.id for c in await db.competencies.list(acme, category_id=craft.id, is_active=False)
     ] == [design.id]
-    assert [c.id for c in await db.competencies.list(acme, limit=2, offset=1)] == [
+    first = await db.competencies.list(acme, limit=1)
+    assert [c.id for c in await db.competencies.list(acme, limit=2, after=first.cursor)] == [
         design.id,
         testing.id,
     ]
@@ -386,7 +388,7 @@ async def test_set_level_inserts_then_updates_and_history_records_each_change(db
         (1, 3, "self", person),
     ]
     assert history[0].recorded_at > history[1].recorded_at
-    assert len(await db.competencies.history(acme, person, competency.id, limit=1, offset=1)) == 1
+    assert len(await page_after(lambda c: db.competencies.history(acme, person, competency.id, limit=1, after=c), 1)) == 1
 
 
 async def test_set_level_from_a_feedback_cycle_names_the_cycle(db):

@@ -26,6 +26,7 @@ from feedback_fixtures import (
     make_org,
     make_setup,
 )
+from paging_support import page_after
 from process_support import TQ as PQ
 from statement_counter import count_statements
 
@@ -55,7 +56,7 @@ async def test_form_create_get_list_update_and_soft_delete(db: Database) -> None
 
     assert await fb.get_form(second.id) == second
     assert [f.id for f in await fb.list_forms(org.id)] == [first.id, second.id, third.id]
-    assert [f.id for f in await fb.list_forms(org.id, limit=2, offset=2)] == [third.id]
+    assert [f.id for f in await page_after(lambda c: fb.list_forms(org.id, limit=2, after=c), 1)] == [third.id]
     assert [f.id for f in await fb.list_forms(org.id, is_active=False)] == [third.id]
 
     changed = await fb.update_form(dataclasses.replace(first, title="Quarterly check-in", is_anonymous=True))
@@ -243,7 +244,7 @@ async def test_cycle_create_get_list_and_update_while_draft(db: Database) -> Non
     assert [c.id for c in await fb.list_cycles(s.org.id)] == [third.id, second.id, s.cycle.id]
     assert [c.id for c in await fb.list_cycles(s.org.id, status="draft")] == [second.id, s.cycle.id]
     assert [c.id for c in await fb.list_cycles(s.org.id, status="active")] == [third.id]
-    assert [c.id for c in await fb.list_cycles(s.org.id, limit=1, offset=1)] == [second.id]
+    assert [c.id for c in await page_after(lambda c: fb.list_cycles(s.org.id, limit=1, after=c), 1)] == [second.id]
     assert [c.id for c in await fb.list_cycles(s.org.id, form_id=uuid4())] == []
     assert await fb.list_cycles((await make_org(db)).id) == []
 
@@ -574,7 +575,7 @@ async def test_pending_raters_feed_reminders(db: Database) -> None:
     # Only those not contacted within the last hour: Ann was just sent it, Bob reminded.
     quiet = await fb.list_pending_raters(s.cycle.id, not_contacted_within=timedelta(hours=1))
     assert [p.invitation_id for p in quiet] == [ext]
-    assert [p.invitation_id for p in await fb.list_pending_raters(s.cycle.id, limit=1, offset=1)] == [b]
+    assert [p.invitation_id for p in await page_after(lambda c: fb.list_pending_raters(s.cycle.id, limit=1, after=c), 1)] == [b]
 
     await fb.close_cycle(s.cycle.id)
     assert await fb.list_pending_raters(s.cycle.id) == []
@@ -597,19 +598,23 @@ async def test_cycle_invitations_come_with_names_in_one_page(db: Database) -> No
     await fb.decline_invitation(made[0].invitation.id)
 
     listed = await fb.list_cycle_invitations(s.cycle.id)
-    # By target's last name, then relationship.
-    assert [(x.target_name, x.relationship, x.rater_name, x.rater_email) for x in listed] == [
-        ("Abe Aardvark", "self", "Abe Aardvark", second.email),
+    # By target person (their id: the index's order), then relationship.
+    tess = [
+        ("Tess Target", "external", "Eve Extern", "eve@partner.example"),
         ("Tess Target", "manager", "Mia Manager", manager.email),
         ("Tess Target", "peer", "Zed Zulu", zed.email),
-        ("Tess Target", "external", "Eve Extern", "eve@partner.example"),
     ]
-    assert listed[2].status == "declined" and listed[2].declined_at is not None
+    abe = [("Abe Aardvark", "self", "Abe Aardvark", second.email)]
+    in_order = tess + abe if s.target.id < second.id else abe + tess
+    assert [(x.target_name, x.relationship, x.rater_name, x.rater_email) for x in listed] == in_order
+    declined = next(x for x in listed if x.relationship == "peer")
+    assert declined.status == "declined" and declined.declined_at is not None
     assert [x.relationship for x in await fb.list_cycle_invitations(s.cycle.id, status="declined")] == ["peer"]
     assert [x.target_name for x in await fb.list_cycle_invitations(s.cycle.id, relationship="self")] == [
         "Abe Aardvark"]
-    assert [x.relationship for x in await fb.list_cycle_invitations(s.cycle.id, limit=2, offset=1)] == [
-        "manager", "peer"]
+    first = await fb.list_cycle_invitations(s.cycle.id, limit=1)
+    assert first == listed[:1]
+    assert await fb.list_cycle_invitations(s.cycle.id, limit=2, after=first.cursor) == listed[1:3]
     assert await fb.list_cycle_invitations(uuid4()) == []
 
 

@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 from foundation_support import counts, make_org, make_user
+from paging_support import every_page
 
 from ikenei.errors import AlreadyExists, InvalidData, NotFound
 
@@ -191,8 +192,8 @@ async def test_list_by_name_paged_and_filtered(db):
     made["Echo"] = await db.organizations.update(dataclasses.replace(made["Echo"], is_active=False))
     everyone = await db.organizations.list(limit=100)
     assert {o.name for o in everyone} == set(names)
-    pages = [await db.organizations.list(limit=2, offset=offset) for offset in (0, 2, 4, 6)]
-    assert [len(p) for p in pages] == [2, 2, 1, 0]
+    pages = await every_page(lambda c: db.organizations.list(limit=2, after=c))
+    assert [len(p) for p in pages] == [2, 2, 1]
     assert [o for page in pages for o in page] == everyone
     assert await db.organizations.list(is_active=False) == [made["Echo"]]
     assert made["Echo"] not in await db.organizations.list(is_active=True)
@@ -201,7 +202,7 @@ async def test_list_by_name_paged_and_filtered(db):
 
 async def test_list_with_equal_names_is_stable(db):
     twins = [await make_org(db, name="Same") for _ in range(5)]
-    pages = [await db.organizations.list(limit=2, offset=offset) for offset in (0, 2, 4)]
+    pages = await every_page(lambda c: db.organizations.list(limit=2, after=c))
     assert sorted(o.id for page in pages for o in page) == sorted(o.id for o in twins)
 
 
@@ -340,7 +341,7 @@ async def test_remove_member_keeps_the_row_as_left(db):
     assert await db.organizations.list_for_user(user.id) == []
 
 
-async def test_list_members_by_name_paged_and_filtered(db):
+async def test_list_members_in_joining_order_paged_and_filtered(db):
     org = await make_org(db)
     other = await make_org(db)
     people = {}
@@ -356,19 +357,19 @@ async def test_list_members_by_name_paged_and_filtered(db):
     await db.users.soft_delete(deleted.id)
 
     everyone = await db.organizations.list_members(org.id, limit=100)
-    assert [m.last_name for m in everyone] == ["Adams", "Baker", "Miller", "Ng", "Young"]
-    adams = everyone[0]
+    assert [m.last_name for m in everyone] == ["Young", "Adams", "Miller", "Baker", "Ng"]
+    adams = everyone[1]
     assert adams.user_id == people["Adams"].id
     assert (adams.email, adams.first_name, adams.job_title) == (
         people["Adams"].email, people["Adams"].first_name, "Engineer",
     )
     assert adams.status == "active"
 
-    pages = [await db.organizations.list_members(org.id, limit=2, offset=o) for o in (0, 2, 4)]
+    pages = await every_page(lambda c: db.organizations.list_members(org.id, limit=2, after=c))
     assert [m for page in pages for m in page] == everyone
 
     assert [m.last_name for m in await db.organizations.list_members(org.id, status="active")] == [
-        "Adams", "Baker", "Young",
+        "Young", "Adams", "Baker",
     ]
     suspended = await db.organizations.list_members(org.id, status="suspended")
     assert [m.last_name for m in suspended] == ["Miller"]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from foundation_support import make_user
+from paging_support import page_after
 
 import ikenei
 from ikenei.db.queries import Executor, load
@@ -84,7 +85,7 @@ async def test_withdraw_then_grant_again_keeps_the_history(db):
         regranted.id, granted.id,
     ]
     assert await db.privacy.list_consents(user.id, purpose="analytics") == []
-    assert [c.id for c in await db.privacy.list_consents(user.id, limit=1, offset=1)] == [granted.id]
+    assert [c.id for c in await page_after(lambda c: db.privacy.list_consents(user.id, limit=1, after=c), 1)] == [granted.id]
 
 
 async def test_withdraw_with_nothing_open_is_not_found_and_changes_nothing(db):

@@ -17,6 +17,7 @@ from foundation_support import (
     unique_email,
     users,
 )
+from paging_support import every_page
 
 from ikenei import Database
 from ikenei.config.settings import load_settings
@@ -203,11 +204,11 @@ async def test_list_pages_in_creation_order_without_gaps_or_repeats(db):
     made = [await make_user(db) for _ in range(7)]
     everyone = await db.users.list(limit=100)
     assert everyone == made
-    pages = [await db.users.list(limit=3, offset=offset) for offset in (0, 3, 6, 9)]
-    assert [len(p) for p in pages] == [3, 3, 1, 0]
+    pages = await every_page(lambda c: db.users.list(limit=3, after=c))
+    assert [len(p) for p in pages] == [3, 3, 1]
     assert [u for page in pages for u in page] == made
-    # The same page twice is the same page.
-    assert await db.users.list(limit=3, offset=3) == pages[1]
+    # The same cursor twice gives the same page.
+    assert await db.users.list(limit=3, after=pages[0].cursor) == pages[1]
 
 
 async def test_list_filters_on_is_active(db):

@@ -23,6 +23,7 @@ import asyncpg
 from ikenei import embedded
 from ikenei.config.settings import Settings, load_settings
 from ikenei.db.connections import init_connection
+from ikenei.db.pages import Pages
 from ikenei.db.queries import Executor, Q, Query
 from ikenei.db.translate import DRIVER_ERRORS, bare, connection_failure
 from ikenei.errors import ConfigError, InvalidData, NotMigrated
@@ -50,6 +51,7 @@ class Repositories:
 
     ``cipher`` encrypts and decrypts the sensitive free text (feedback
     comments, progress notes); without it those repositories refuse such text.
+    It also seals the cursors of list pages (``ikenei.db.pages``).
     """
 
     __slots__ = (
@@ -71,18 +73,19 @@ class Repositories:
     def __init__(
         self, executor: Executor, cipher: Cipher | None = None, bcrypt_cost: int = DEFAULT_COST
     ) -> None:
-        self.users = UsersRepository(executor, bcrypt_cost)
-        self.organizations = OrganizationsRepository(executor)
-        self.roles = RolesRepository(executor)
-        self.feedback = FeedbackRepository(executor, cipher)
-        self.competencies = CompetenciesRepository(executor, cipher)
-        self.learning = LearningRepository(executor, cipher)
-        self.analytics = AnalyticsRepository(executor)
-        self.privacy = PrivacyRepository(executor)
-        self.nominations = NominationsRepository(executor)
-        self.notifications = NotificationsRepository(executor)
-        self.plan_templates = PlanTemplatesRepository(executor)
-        self.plan_reviews = PlanReviewsRepository(executor)
+        pages = Pages(cipher)
+        self.users = UsersRepository(executor, bcrypt_cost, pages=pages)
+        self.organizations = OrganizationsRepository(executor, pages=pages)
+        self.roles = RolesRepository(executor, pages=pages)
+        self.feedback = FeedbackRepository(executor, cipher, pages=pages)
+        self.competencies = CompetenciesRepository(executor, cipher, pages=pages)
+        self.learning = LearningRepository(executor, cipher, pages=pages)
+        self.analytics = AnalyticsRepository(executor, pages=pages)
+        self.privacy = PrivacyRepository(executor, pages=pages)
+        self.nominations = NominationsRepository(executor, pages=pages)
+        self.notifications = NotificationsRepository(executor, pages=pages)
+        self.plan_templates = PlanTemplatesRepository(executor, pages=pages)
+        self.plan_reviews = PlanReviewsRepository(executor, pages=pages)
         self.results = ResultsRepository(executor)
 
 

@@ -62,6 +62,11 @@ class TableColumn:
 
 
 @dataclass(frozen=True, slots=True)
+class ViewName:
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
 class IndexColumns:
     table_name: str
     index_name: str
@@ -116,12 +121,19 @@ class Advice:
 
 
 class _Schema:
-    """Our tables, their columns, rows and sizes, and the columns their indexes lead with."""
+    """Our tables, their columns, rows and sizes, and the columns their indexes lead with.
 
-    def __init__(self, columns: Sequence[TableColumn], indexes: Sequence[IndexColumns]) -> None:
+    ``rows`` also names our views, with no rows of their own (a plan reads
+    their tables): a statement on a view is no statement on a table made at
+    run time. Views get no candidates: an index is made on a table.
+    """
+
+    def __init__(
+        self, columns: Sequence[TableColumn], indexes: Sequence[IndexColumns], views: Sequence[str] = ()
+    ) -> None:
         self.columns: dict[str, set[str]] = {}
         self.qualified: dict[str, str] = {}
-        self.rows: dict[str, float] = {}
+        self.rows: dict[str, float] = dict.fromkeys(views, 0.0)
         self.bytes: dict[str, int] = {}
         for c in columns:
             self.columns.setdefault(c.bare_name, set()).add(c.column_name)
@@ -141,7 +153,8 @@ class _Schema:
 async def load_schema(session: Session) -> _Schema:
     ex = session.executor
     return _Schema(
-        await ex.all(Q.list_table_columns, TableColumn), await ex.all(Q.list_index_columns, IndexColumns)
+        await ex.all(Q.list_table_columns, TableColumn), await ex.all(Q.list_index_columns, IndexColumns),
+        [view.name for view in await ex.all(Q.list_view_names, ViewName)],
     )
 
 

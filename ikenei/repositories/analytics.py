@@ -21,6 +21,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from ikenei.db.pages import Page, Pages
 from ikenei.db.queries import Executor, Q, Query
 from ikenei.errors import NotFound
 
@@ -145,10 +146,11 @@ def _widget_of(row: tuple[Any, ...]) -> Widget:
 class AnalyticsRepository:
     """Record and read events, run the report queue, arrange widgets, read a dashboard."""
 
-    __slots__ = ("_x",)
+    __slots__ = ("_pages", "_x")
 
-    def __init__(self, executor: Executor) -> None:
+    def __init__(self, executor: Executor, *, pages: Pages | None = None) -> None:
         self._x = executor
+        self._pages = pages or Pages(None)
 
     # -- events -------------------------------------------------------------------
 
@@ -195,25 +197,18 @@ class AnalyticsRepository:
         until: datetime | None = None,
         event_type: str | None = None,
         user_id: UUID | None = None,
-        after: AnalyticsEvent | None = None,
+        after: str | None = None,
         limit: int = 100,
-    ) -> list[AnalyticsEvent]:
+    ) -> Page[AnalyticsEvent]:
         """A page of an organization's events in [since, until), oldest first.
 
-        The next page is the one ``after`` the last event of this one: paging
-        by (occurred_at, id) stays stable while events are being appended.
+        Paging by (occurred_at, id) stays stable while events are being appended.
         """
-        return await self._x.all(
-            Q.list_analytics_events,
-            AnalyticsEvent,
-            organization_id,
-            since,
-            until,
-            event_type,
-            user_id,
-            after.occurred_at if after else None,
-            after.id if after else None,
-            limit,
+        return await self._pages.read(
+            self._x, Q.list_analytics_events, AnalyticsEvent,
+            {"organization_id": organization_id, "since": since, "until": until, "event_type": event_type,
+             "user_id": user_id},
+            key=("occurred_at", "id"), after=after, limit=limit,
         )
 
     async def count_events_by_day(
@@ -267,11 +262,13 @@ class AnalyticsRepository:
         status: str | None = None,
         report_type: str | None = None,
         limit: int = 50,
-        offset: int = 0,
-    ) -> list[Report]:
+        after: str | None = None,
+    ) -> Page[Report]:
         """A page of an organization's reports, newest first."""
-        return await self._x.all(
-            Q.list_reports, Report, organization_id, status, report_type, limit, offset
+        return await self._pages.read(
+            self._x, Q.list_reports, Report,
+            {"organization_id": organization_id, "status": status, "report_type": report_type},
+            key=("created_at", "id"), after=after, limit=limit,
         )
 
     async def _move_report(self, query: Query, report_id: UUID, verb: str, *args: Any) -> Report:

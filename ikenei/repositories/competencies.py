@@ -18,6 +18,7 @@ from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
+from ikenei.db.pages import Page, Pages
 from ikenei.db.queries import Executor, Q
 from ikenei.errors import ConfigError, NotFound
 from ikenei.security.encryption import Cipher
@@ -172,10 +173,11 @@ class LevelSpec:
 class CompetenciesRepository:
     """Categories, competencies, proficiency levels, and people's levels with their history."""
 
-    __slots__ = ("_cipher", "_x")
+    __slots__ = ("_cipher", "_pages", "_x")
 
-    def __init__(self, executor: Executor, cipher: Cipher | None = None) -> None:
+    def __init__(self, executor: Executor, cipher: Cipher | None = None, *, pages: Pages | None = None) -> None:
         self._x = executor
+        self._pages = pages or Pages(None)
         self._cipher = cipher
 
     def _needs_cipher(self) -> Cipher:
@@ -272,11 +274,13 @@ class CompetenciesRepository:
         category_id: UUID | None = None,
         is_active: bool | None = None,
         limit: int = 50,
-        offset: int = 0,
-    ) -> list[Competency]:
+        after: str | None = None,
+    ) -> Page[Competency]:
         """A page of the organization's competencies by name."""
-        return await self._x.all(
-            Q.list_competencies, Competency, organization_id, category_id, is_active, limit, offset
+        return await self._pages.read(
+            self._x, Q.list_competencies, Competency,
+            {"organization_id": organization_id, "category_id": category_id, "is_active": is_active},
+            key=("name", "id"), after=after, limit=limit,
         )
 
     async def update(self, competency: Competency) -> Competency:
@@ -408,23 +412,27 @@ class CompetenciesRepository:
         competency_id: UUID,
         *,
         limit: int = 50,
-        offset: int = 0,
-    ) -> builtins.list[CompetencyHistoryEntry]:
+        after: str | None = None,
+    ) -> Page[CompetencyHistoryEntry]:
         """A page of the changes to a person's level for one competency, newest first, with their evidence.
 
         An evidence note that does not decrypt raises ``DecryptionFailed``.
         """
-        stored = await self._x.all(
-            Q.list_user_competency_history, _StoredHistoryEntry, organization_id, user_id, competency_id,
-            limit, offset,
+        stored = await self._pages.read(
+            self._x, Q.list_user_competency_history, _StoredHistoryEntry,
+            {"organization_id": organization_id, "user_id": user_id, "competency_id": competency_id},
+            key=("recorded_at", "id"), after=after, limit=limit,
         )
-        return [
-            CompetencyHistoryEntry(
-                h.id, h.current_level, h.target_level, h.source, h.set_by, h.cycle_id, h.recorded_at,
-                self._evidence(h),
-            )
-            for h in stored
-        ]
+        return Page(
+            (
+                CompetencyHistoryEntry(
+                    h.id, h.current_level, h.target_level, h.source, h.set_by, h.cycle_id, h.recorded_at,
+                    self._evidence(h),
+                )
+                for h in stored
+            ),
+            stored.cursor,
+        )
 
     def _evidence(self, h: _StoredHistoryEntry) -> Evidence | None:
         if h.evidence_id is None:

@@ -25,6 +25,7 @@ from decimal import Decimal
 from typing import Any, NoReturn
 from uuid import UUID
 
+from ikenei.db.pages import Page, Pages
 from ikenei.db.queries import Executor, Q, Query
 from ikenei.errors import ConfigError, Conflict, InvalidData, NotFound
 from ikenei.security.encryption import Cipher
@@ -349,10 +350,11 @@ class _InvitationState:
 class FeedbackRepository:
     """Forms and questions, cycles, invitations, submissions and results of 360-degree feedback."""
 
-    __slots__ = ("_cipher", "_x")
+    __slots__ = ("_cipher", "_pages", "_x")
 
-    def __init__(self, executor: Executor, cipher: Cipher | None = None) -> None:
+    def __init__(self, executor: Executor, cipher: Cipher | None = None, *, pages: Pages | None = None) -> None:
         self._x = executor
+        self._pages = pages or Pages(None)
         self._cipher = cipher
 
     def _needs_cipher(self) -> Cipher:
@@ -389,10 +391,14 @@ class FeedbackRepository:
         )
 
     async def list_forms(
-        self, organization_id: UUID, *, is_active: bool | None = None, limit: int = 50, offset: int = 0
-    ) -> list[Form]:
+        self, organization_id: UUID, *, is_active: bool | None = None, limit: int = 50, after: str | None = None
+    ) -> Page[Form]:
         """A page of the organization's forms in creation order, deleted ones left out."""
-        return await self._x.all(Q.list_feedback_forms, Form, organization_id, is_active, limit, offset)
+        return await self._pages.read(
+            self._x, Q.list_feedback_forms, Form,
+            {"organization_id": organization_id, "is_active": is_active},
+            key=("created_at", "id"), after=after, limit=limit,
+        )
 
     async def update_form(self, form: Form) -> Form:
         """Stores the editable fields of ``form`` (make it with ``dataclasses.replace``).
@@ -534,10 +540,14 @@ class FeedbackRepository:
         status: str | None = None,
         form_id: UUID | None = None,
         limit: int = 50,
-        offset: int = 0,
-    ) -> list[Cycle]:
+        after: str | None = None,
+    ) -> Page[Cycle]:
         """A page of the organization's cycles, newest first."""
-        return await self._x.all(Q.list_feedback_cycles, Cycle, organization_id, status, form_id, limit, offset)
+        return await self._pages.read(
+            self._x, Q.list_feedback_cycles, Cycle,
+            {"organization_id": organization_id, "status": status, "form_id": form_id},
+            key=("created_at", "id"), after=after, limit=limit,
+        )
 
     async def update_cycle(self, cycle: Cycle) -> Cycle:
         """Stores the name, description and dates of ``cycle``; only a draft cycle changes."""
@@ -651,8 +661,8 @@ class FeedbackRepository:
         return invitation
 
     async def due_reminders(
-        self, cycle_id: UUID, *, at: datetime | None = None, limit: int = 100, offset: int = 0
-    ) -> list[DueReminder]:
+        self, cycle_id: UUID, *, at: datetime | None = None, limit: int = 100, after: str | None = None
+    ) -> Page[DueReminder]:
         """The invitations of an active cycle owed a reminder at ``at`` (default now), longest waiting first.
 
         Exactly those ``record_reminder`` accepts: sent, still open, token valid,
@@ -661,7 +671,11 @@ class FeedbackRepository:
         ``feedback.reminder_interval_days`` ago (organization settings, else
         the system settings, else 3 and 3).
         """
-        return await self._x.all(Q.list_feedback_due_reminders, DueReminder, cycle_id, at, limit, offset)
+        return await self._pages.read(
+            self._x, Q.list_feedback_due_reminders, DueReminder,
+            {"cycle_id": cycle_id, "at": at},
+            key=("last_reminded_at", "sent_at", "invitation_id"), after=after, limit=limit,
+        )
 
     async def record_reminder(
         self, invitation_id: UUID, *, channel: str = "email", at: datetime | None = None
@@ -729,15 +743,17 @@ class FeedbackRepository:
         *,
         not_contacted_within: timedelta | None = None,
         limit: int = 100,
-        offset: int = 0,
-    ) -> list[PendingRater]:
+        after: str | None = None,
+    ) -> Page[PendingRater]:
         """Who still has to answer in an active cycle, least recently contacted first.
 
         With ``not_contacted_within``, only raters neither sent nor reminded
         within that time: the ones a reminder run should write to.
         """
-        return await self._x.all(
-            Q.list_feedback_pending_raters, PendingRater, cycle_id, not_contacted_within, limit, offset
+        return await self._pages.read(
+            self._x, Q.list_feedback_pending_raters, PendingRater,
+            {"cycle_id": cycle_id, "quiet_period": not_contacted_within},
+            key=("last_reminded_at", "sent_at", "invitation_id"), after=after, limit=limit,
         )
 
     async def list_cycle_invitations(
@@ -747,12 +763,13 @@ class FeedbackRepository:
         status: str | None = None,
         relationship: str | None = None,
         limit: int = 100,
-        offset: int = 0,
-    ) -> list[InvitationListing]:
+        after: str | None = None,
+    ) -> Page[InvitationListing]:
         """A page of the cycle's invitations with names, by target person then relationship."""
-        return await self._x.all(
-            Q.list_feedback_cycle_invitations, InvitationListing, cycle_id, status, relationship,
-            limit, offset,
+        return await self._pages.read(
+            self._x, Q.list_feedback_cycle_invitations, InvitationListing,
+            {"cycle_id": cycle_id, "status": status, "relationship": relationship},
+            key=("target_user_id", "relationship", "id"), after=after, limit=limit,
         )
 
     # Submitting --------------------------------------------------------------

@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from ikenei.db.pages import Page, Pages
 from ikenei.db.queries import Executor, Q, Query
 from ikenei.errors import ConfigError, Conflict, NotFound
 from ikenei.security.encryption import Cipher
@@ -233,10 +234,11 @@ def _plan_of(row: _PlanRow | _NewPlanRow) -> LearningPlan:
 class LearningRepository:
     """Learning resources, plans and their objectives and progress, and recommendations."""
 
-    __slots__ = ("_cipher", "_x")
+    __slots__ = ("_cipher", "_pages", "_x")
 
-    def __init__(self, executor: Executor, cipher: Cipher | None = None) -> None:
+    def __init__(self, executor: Executor, cipher: Cipher | None = None, *, pages: Pages | None = None) -> None:
         self._x = executor
+        self._pages = pages or Pages(None)
         self._cipher = cipher
 
     def _needs_cipher(self) -> Cipher:
@@ -323,20 +325,13 @@ class LearningRepository:
         level_to: int | None = None,
         is_active: bool | None = None,
         limit: int = 50,
-        offset: int = 0,
-    ) -> list[LearningResource]:
+        after: str | None = None,
+    ) -> Page[LearningResource]:
         """A page of resources by title; with a level range, those whose own range overlaps it."""
-        return await self._x.all(
-            Q.list_learning_resources,
-            LearningResource,
-            organization_id,
-            competency_id,
-            resource_type,
-            level_from,
-            level_to,
-            is_active,
-            limit,
-            offset,
+        return await self._pages.read(
+            self._x, Q.list_learning_resources, LearningResource,
+            {"organization_id": organization_id, "competency_id": competency_id, "resource_type": resource_type, "level_from": level_from, "level_to": level_to, "is_active": is_active},
+            key=("title", "id"), after=after, limit=limit,
         )
 
     async def update_resource(self, resource: LearningResource) -> LearningResource:
@@ -466,11 +461,13 @@ class LearningRepository:
         *,
         status: str | None = None,
         limit: int = 50,
-        offset: int = 0,
-    ) -> list[LearningPlan]:
+        after: str | None = None,
+    ) -> Page[LearningPlan]:
         """A page of a member's plans, newest first."""
-        return await self._x.all(
-            Q.list_learning_plans, LearningPlan, organization_id, user_id, status, limit, offset
+        return await self._pages.read(
+            self._x, Q.list_learning_plans, LearningPlan,
+            {"organization_id": organization_id, "user_id": user_id, "status": status},
+            key=("created_at", "id"), after=after, limit=limit,
         )
 
     async def update_plan(self, plan: LearningPlan) -> LearningPlan:
@@ -702,11 +699,13 @@ class LearningRepository:
         *,
         status: str | None = "pending",
         limit: int = 50,
-        offset: int = 0,
-    ) -> list[Recommendation]:
+        after: str | None = None,
+    ) -> Page[Recommendation]:
         """A page of a member's recommendations (pending ones unless told), best score first."""
-        return await self._x.all(
-            Q.list_recommendations, Recommendation, organization_id, user_id, status, limit, offset
+        return await self._pages.read(
+            self._x, Q.list_recommendations, Recommendation,
+            {"organization_id": organization_id, "user_id": user_id, "status": status},
+            key=("score", "created_at", "id"), after=after, limit=limit,
         )
 
     async def _decide(self, query: Query, recommendation_id: UUID, verb: str) -> Recommendation:

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+from ikenei.db.pages import Page, Pages
 from ikenei.db.queries import Executor, Q
 from ikenei.errors import Conflict, NotFound
 from ikenei.security.tokens import token_digest
@@ -83,10 +84,11 @@ class NominationCount:
 class NominationsRepository:
     """Nomination rules of cycles, nominations and their approval."""
 
-    __slots__ = ("_x",)
+    __slots__ = ("_pages", "_x")
 
-    def __init__(self, executor: Executor) -> None:
+    def __init__(self, executor: Executor, *, pages: Pages | None = None) -> None:
         self._x = executor
+        self._pages = pages or Pages(None)
 
     async def set_rule(
         self, cycle_id: UUID, relationship: str, *, min_raters: int = 0, max_raters: int
@@ -193,11 +195,13 @@ class NominationsRepository:
         target_user_id: UUID | None = None,
         status: str | None = None,
         limit: int = 100,
-        offset: int = 0,
-    ) -> list[Nomination]:
+        after: str | None = None,
+    ) -> Page[Nomination]:
         """A page of the cycle's nominations, by person, relationship and age."""
-        return await self._x.all(
-            Q.list_feedback_nominations, Nomination, cycle_id, target_user_id, status, limit, offset
+        return await self._pages.read(
+            self._x, Q.list_feedback_nominations, Nomination,
+            {"cycle_id": cycle_id, "target_user_id": target_user_id, "status": status},
+            key=("target_user_id", "relationship", "created_at", "id"), after=after, limit=limit,
         )
 
     async def summary(self, cycle_id: UUID, target_user_id: UUID) -> builtins.list[NominationCount]:

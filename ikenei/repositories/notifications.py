@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+from ikenei.db.pages import Page, Pages
 from ikenei.db.queries import Executor, Q
 from ikenei.errors import InvalidData
 
@@ -53,10 +54,11 @@ class Notification:
 class NotificationsRepository:
     """Queues notifications and records how their delivery went."""
 
-    __slots__ = ("_x",)
+    __slots__ = ("_pages", "_x")
 
-    def __init__(self, executor: Executor) -> None:
+    def __init__(self, executor: Executor, *, pages: Pages | None = None) -> None:
         self._x = executor
+        self._pages = pages or Pages(None)
 
     async def queue(
         self,
@@ -116,10 +118,11 @@ class NotificationsRepository:
         recipient_user_id: UUID | None = None,
         subject_id: UUID | None = None,
         limit: int = 100,
-        offset: int = 0,
-    ) -> list[Notification]:
+        after: str | None = None,
+    ) -> Page[Notification]:
         """A page of the organization's notifications, oldest queued first."""
-        return await self._x.all(
-            Q.list_notifications, Notification, organization_id, status, recipient_user_id, subject_id,
-            limit, offset,
+        return await self._pages.read(
+            self._x, Q.list_notifications, Notification,
+            {"organization_id": organization_id, "status": status, "recipient_user_id": recipient_user_id, "subject_id": subject_id},
+            key=("queued_at", "id"), after=after, limit=limit,
         )

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from ikenei.db.pages import Page, Pages
 from ikenei.db.queries import Executor, Q
 from ikenei.errors import NotFound
 
@@ -56,10 +57,11 @@ class Member:
 class OrganizationsRepository:
     """Create, read, update and soft-delete organizations; manage their members."""
 
-    __slots__ = ("_x",)
+    __slots__ = ("_pages", "_x")
 
-    def __init__(self, executor: Executor) -> None:
+    def __init__(self, executor: Executor, *, pages: Pages | None = None) -> None:
         self._x = executor
+        self._pages = pages or Pages(None)
 
     async def create(
         self,
@@ -90,10 +92,14 @@ class OrganizationsRepository:
         )
 
     async def list(
-        self, *, is_active: bool | None = None, limit: int = 50, offset: int = 0
-    ) -> list[Organization]:
+        self, *, is_active: bool | None = None, limit: int = 50, after: str | None = None
+    ) -> Page[Organization]:
         """A page of organizations by name."""
-        return await self._x.all(Q.list_organizations, Organization, is_active, limit, offset)
+        return await self._pages.read(
+            self._x, Q.list_organizations, Organization,
+            {"is_active": is_active},
+            key=("name", "id"), after=after, limit=limit,
+        )
 
     async def update(self, organization: Organization) -> Organization:
         """Stores the editable fields of ``organization`` (make it with ``dataclasses.replace``)."""
@@ -131,10 +137,14 @@ class OrganizationsRepository:
         return await self.set_member_status(organization_id, user_id, "left")
 
     async def list_members(
-        self, organization_id: UUID, *, status: str | None = None, limit: int = 50, offset: int = 0
-    ) -> builtins.list[Member]:
+        self, organization_id: UUID, *, status: str | None = None, limit: int = 50, after: str | None = None
+    ) -> Page[Member]:
         """A page of the organization's people, by name."""
-        return await self._x.all(Q.list_members, Member, organization_id, status, limit, offset)
+        return await self._pages.read(
+            self._x, Q.list_members, Member,
+            {"organization_id": organization_id, "status": status},
+            key=("joined_at", "user_id"), after=after, limit=limit,
+        )
 
     async def list_for_user(self, user_id: UUID) -> builtins.list[Organization]:
         """The organizations a user currently belongs to."""

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import UUID
 
+from ikenei.db.pages import Page, Pages
 from ikenei.db.queries import Executor, Q
 from ikenei.errors import Conflict, InvalidData, NotFound
 
@@ -54,10 +55,11 @@ class _PlanState:
 class PlanReviewsRepository:
     """Review rounds of learning plans, and overdue objectives."""
 
-    __slots__ = ("_x",)
+    __slots__ = ("_pages", "_x")
 
-    def __init__(self, executor: Executor) -> None:
+    def __init__(self, executor: Executor, *, pages: Pages | None = None) -> None:
         self._x = executor
+        self._pages = pages or Pages(None)
 
     async def submit(self, plan_id: UUID, *, submitted_by: UUID) -> PlanReview:
         """Opens a review round, by the plan's owner.
@@ -97,9 +99,11 @@ class PlanReviewsRepository:
         return await self._x.all(Q.list_learning_plan_reviews, PlanReview, plan_id)
 
     async def overdue_objectives(
-        self, organization_id: UUID, *, as_of: date, limit: int = 100, offset: int = 0
-    ) -> builtins.list[OverdueObjective]:
+        self, organization_id: UUID, *, as_of: date, limit: int = 100, after: str | None = None
+    ) -> Page[OverdueObjective]:
         """Open objectives of active plans due before ``as_of``, most overdue first."""
-        return await self._x.all(
-            Q.list_overdue_learning_objectives, OverdueObjective, organization_id, as_of, limit, offset
+        return await self._pages.read(
+            self._x, Q.list_overdue_learning_objectives, OverdueObjective,
+            {"organization_id": organization_id, "as_of": as_of},
+            key=("due_date", "plan_id", "objective_id"), after=after, limit=limit,
         )

@@ -16,6 +16,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
+from ikenei.db.pages import Page, Pages
 from ikenei.db.queries import Executor, Q
 from ikenei.db.records import builder
 
@@ -95,10 +96,11 @@ _planned = builder(PlannedObjective)
 class PlanTemplatesRepository:
     """Plan templates, their objectives, and plans made from them."""
 
-    __slots__ = ("_x",)
+    __slots__ = ("_pages", "_x")
 
-    def __init__(self, executor: Executor) -> None:
+    def __init__(self, executor: Executor, *, pages: Pages | None = None) -> None:
         self._x = executor
+        self._pages = pages or Pages(None)
 
     async def create(
         self, organization_id: UUID, *, title: str, description: str | None = None, created_by: UUID | None = None
@@ -116,11 +118,13 @@ class PlanTemplatesRepository:
         )
 
     async def list(
-        self, organization_id: UUID, *, is_active: bool | None = None, limit: int = 50, offset: int = 0
-    ) -> list[PlanTemplate]:
+        self, organization_id: UUID, *, is_active: bool | None = None, limit: int = 50, after: str | None = None
+    ) -> Page[PlanTemplate]:
         """A page of the organization's templates by title."""
-        return await self._x.all(
-            Q.list_learning_plan_templates, PlanTemplate, organization_id, is_active, limit, offset
+        return await self._pages.read(
+            self._x, Q.list_learning_plan_templates, PlanTemplate,
+            {"organization_id": organization_id, "is_active": is_active},
+            key=("title", "id"), after=after, limit=limit,
         )
 
     async def set_active(self, template_id: UUID, is_active: bool) -> PlanTemplate:

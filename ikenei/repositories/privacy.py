@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from ikenei.db.pages import Page, Pages
 from ikenei.db.queries import Executor, Q
 from ikenei.errors import NotFound
 
@@ -97,10 +98,11 @@ def subject_reference(email: str, salt: bytes) -> str:
 class PrivacyRepository:
     """Reads the audit trail; logs reads and processing; records consents."""
 
-    __slots__ = ("_x",)
+    __slots__ = ("_pages", "_x")
 
-    def __init__(self, executor: Executor) -> None:
+    def __init__(self, executor: Executor, *, pages: Pages | None = None) -> None:
         self._x = executor
+        self._pages = pages or Pages(None)
 
     # -- audit trail -------------------------------------------------------------
 
@@ -111,11 +113,15 @@ class PrivacyRepository:
         row_id: UUID | str | None = None,
         organization_id: UUID | None = None,
         limit: int = 100,
-        offset: int = 0,
-    ) -> list[AuditEntry]:
+        after: str | None = None,
+    ) -> Page[AuditEntry]:
         """A page of audit entries, newest first, optionally of one table, row or organization."""
         key = None if row_id is None else str(row_id)
-        return await self._x.all(Q.list_audit, AuditEntry, table_name, key, organization_id, limit, offset)
+        return await self._pages.read(
+            self._x, Q.list_audit, AuditEntry,
+            {"table_name": table_name, "row_id": key, "organization_id": organization_id},
+            key=("id",), after=after, limit=limit,
+        )
 
     async def log_access(
         self, actor: str, organization_id: UUID | None, subject_user_id: UUID | None, what: str
@@ -132,11 +138,13 @@ class PrivacyRepository:
         actor: str | None = None,
         organization_id: UUID | None = None,
         limit: int = 100,
-        offset: int = 0,
-    ) -> list[AccessEntry]:
+        after: str | None = None,
+    ) -> Page[AccessEntry]:
         """A page of logged reads, newest first."""
-        return await self._x.all(
-            Q.list_access, AccessEntry, subject_user_id, actor, organization_id, limit, offset
+        return await self._pages.read(
+            self._x, Q.list_access, AccessEntry,
+            {"subject_user_id": subject_user_id, "actor": actor, "organization_id": organization_id},
+            key=("id",), after=after, limit=limit,
         )
 
     # -- consents ----------------------------------------------------------------
@@ -167,10 +175,14 @@ class PrivacyRepository:
         return consent
 
     async def list_consents(
-        self, user_id: UUID, *, purpose: str | None = None, limit: int = 100, offset: int = 0
-    ) -> list[Consent]:
+        self, user_id: UUID, *, purpose: str | None = None, limit: int = 100, after: str | None = None
+    ) -> Page[Consent]:
         """A page of a person's consent history (withdrawn ones included), newest first."""
-        return await self._x.all(Q.list_consents, Consent, user_id, purpose, limit, offset)
+        return await self._pages.read(
+            self._x, Q.list_consents, Consent,
+            {"user_id": user_id, "purpose": purpose},
+            key=("granted_at", "id"), after=after, limit=limit,
+        )
 
     async def has_consent(self, user_id: UUID, purpose: str) -> bool:
         """Whether the person's consent to ``purpose`` is open."""
@@ -206,11 +218,13 @@ class PrivacyRepository:
         subject_user_id: UUID | None = None,
         subject_reference: str | None = None,
         limit: int = 100,
-        offset: int = 0,
-    ) -> list[ProcessingEntry]:
+        after: str | None = None,
+    ) -> Page[ProcessingEntry]:
         """A page of the data-processing log, newest first."""
-        return await self._x.all(
-            Q.list_processing, ProcessingEntry, operation, subject_user_id, subject_reference, limit, offset
+        return await self._pages.read(
+            self._x, Q.list_processing, ProcessingEntry,
+            {"operation": operation, "subject_user_id": subject_user_id, "subject_reference": subject_reference},
+            key=("id",), after=after, limit=limit,
         )
 
     # -- retention ---------------------------------------------------------------

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+from ikenei.db.pages import Page, Pages
 from ikenei.db.queries import Executor, Q
 from ikenei.errors import Conflict, NotFound
 
@@ -36,10 +37,11 @@ class RoleAssignment:
 class RolesRepository:
     """Create, read, update and delete an organization's roles; grant and revoke them."""
 
-    __slots__ = ("_x",)
+    __slots__ = ("_pages", "_x")
 
-    def __init__(self, executor: Executor) -> None:
+    def __init__(self, executor: Executor, *, pages: Pages | None = None) -> None:
         self._x = executor
+        self._pages = pages or Pages(None)
 
     async def create(
         self, organization_id: UUID, *, name: str, description: str | None = None,
@@ -106,7 +108,11 @@ class RolesRepository:
         return await self._x.all(Q.list_user_roles, Role, organization_id, user_id)
 
     async def list_assignments(
-        self, organization_id: UUID, role_id: UUID, *, limit: int = 50, offset: int = 0
-    ) -> builtins.list[RoleAssignment]:
+        self, organization_id: UUID, role_id: UUID, *, limit: int = 50, after: str | None = None
+    ) -> Page[RoleAssignment]:
         """A page of the role's assignments to current members (not left, not deleted), oldest first."""
-        return await self._x.all(Q.list_role_members, RoleAssignment, organization_id, role_id, limit, offset)
+        return await self._pages.read(
+            self._x, Q.list_role_members, RoleAssignment,
+            {"organization_id": organization_id, "role_id": role_id},
+            key=("granted_at", "id"), after=after, limit=limit,
+        )

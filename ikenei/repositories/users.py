@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+from ikenei.db.pages import Page, Pages
 from ikenei.db.queries import Executor, Q
 from ikenei.errors import NotFound
 from ikenei.security import passwords
@@ -59,10 +60,11 @@ def _verify(password: str, password_hash: str | None, cost: int) -> bool:
 class UsersRepository:
     """Create, read, update and soft-delete users; set and verify passwords."""
 
-    __slots__ = ("_x", "bcrypt_cost")
+    __slots__ = ("_pages", "_x", "bcrypt_cost")
 
-    def __init__(self, executor: Executor, bcrypt_cost: int = passwords.DEFAULT_COST) -> None:
+    def __init__(self, executor: Executor, bcrypt_cost: int = passwords.DEFAULT_COST, *, pages: Pages | None = None) -> None:
         self._x = executor
+        self._pages = pages or Pages(None)
         self.bcrypt_cost = bcrypt_cost
 
     async def create(
@@ -92,9 +94,13 @@ class UsersRepository:
     async def get_by_email(self, email: str) -> User:
         return await self._x.one_found(Q.get_user_by_email, User, email, missing=("user", email))
 
-    async def list(self, *, is_active: bool | None = None, limit: int = 50, offset: int = 0) -> list[User]:
+    async def list(self, *, is_active: bool | None = None, limit: int = 50, after: str | None = None) -> Page[User]:
         """A page of users in creation order."""
-        return await self._x.all(Q.list_users, User, is_active, limit, offset)
+        return await self._pages.read(
+            self._x, Q.list_users, User,
+            {"is_active": is_active},
+            key=("created_at", "id"), after=after, limit=limit,
+        )
 
     async def list_direct_reports(self, manager_id: UUID) -> builtins.list[User]:
         return await self._x.all(Q.list_direct_reports, User, manager_id)

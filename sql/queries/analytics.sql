@@ -53,7 +53,7 @@ SELECT b.organization_id, b.event_type, b.user_id, b.session_id,
 
 -- name: list_analytics_events(organization_id, since, until, event_type, user_id, after_occurred_at, after_id, limit)
 -- A page of an organization's events, oldest first, in [since, until); the
--- page after the event (after_occurred_at, after_id). NULL filters do not filter.
+-- page after the key (after_occurred_at, after_id). NULL filters do not filter.
 SELECT id, organization_id, user_id, session_id, event_type, properties, occurred_at
   FROM analytics_events
  WHERE organization_id = :organization_id
@@ -61,8 +61,7 @@ SELECT id, organization_id, user_id, session_id, event_type, properties, occurre
    AND (:until::timestamptz IS NULL OR occurred_at < :until)
    AND (:event_type::text IS NULL OR event_type = :event_type)
    AND (:user_id::uuid IS NULL OR user_id = :user_id)
-   AND (:after_occurred_at::timestamptz IS NULL
-        OR (occurred_at, id) > (:after_occurred_at, :after_id::bigint))
+   AND (occurred_at, id) > (coalesce(:after_occurred_at::timestamptz, '-infinity'), coalesce(:after_id::bigint, 0))
  ORDER BY occurred_at, id
  LIMIT :limit;
 
@@ -100,7 +99,7 @@ SELECT id, organization_id, report_type, title, parameters, status, result, file
 -- The status of a report, or nothing if absent: tells why a guarded move did not happen.
 SELECT status FROM reports WHERE id = :report_id;
 
--- name: list_reports(organization_id, status, report_type, limit, offset)
+-- name: list_reports(organization_id, status, report_type, after_created_at, after_id, limit)
 -- A page of an organization's reports, newest first; status / report_type NULL do not filter.
 SELECT id, organization_id, report_type, title, parameters, status, result, file_url, error_message,
        requested_by, started_at, completed_at, created_at, updated_at
@@ -108,8 +107,9 @@ SELECT id, organization_id, report_type, title, parameters, status, result, file
  WHERE organization_id = :organization_id
    AND (:status::text IS NULL OR status = :status)
    AND (:report_type::text IS NULL OR report_type = :report_type)
+   AND (created_at, id) < (coalesce(:after_created_at::timestamptz, 'infinity'), coalesce(:after_id::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid))
  ORDER BY created_at DESC, id DESC
- LIMIT :limit OFFSET :offset;
+ LIMIT :limit;
 
 -- name: start_report(report_id)^
 -- Moves a queued report to running; returns it, or nothing if absent or not queued.

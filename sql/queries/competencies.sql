@@ -48,15 +48,16 @@ SELECT id, organization_id, name, description, category_id, weight, is_active, c
   FROM competencies
  WHERE id = :competency_id AND deleted_at IS NULL;
 
--- name: list_competencies(organization_id, category_id, is_active, limit, offset)
+-- name: list_competencies(organization_id, category_id, is_active, after_name, after_id, limit)
 -- A page of an organization's competencies by name; a NULL filter does not filter.
 SELECT id, organization_id, name, description, category_id, weight, is_active, created_at, updated_at
   FROM competencies
  WHERE organization_id = :organization_id AND deleted_at IS NULL
    AND (:category_id::uuid IS NULL OR category_id = :category_id)
    AND (:is_active::boolean IS NULL OR is_active = :is_active)
+   AND (name, id) > (coalesce(:after_name::text, ''), coalesce(:after_id::uuid, '00000000-0000-0000-0000-000000000000'::uuid))
  ORDER BY name, id
- LIMIT :limit OFFSET :offset;
+ LIMIT :limit;
 
 -- name: update_competency(competency_id, name, description, category_id, weight, is_active)^
 -- Replaces a competency's editable fields; returns it, or nothing if absent.
@@ -148,7 +149,7 @@ SELECT uc.competency_id, c.name AS competency_name, c.category_id, cat.name AS c
  WHERE uc.organization_id = :organization_id AND uc.user_id = :user_id
  ORDER BY c.name, c.id;
 
--- name: list_user_competency_history(organization_id, user_id, competency_id, limit, offset)
+-- name: list_user_competency_history(organization_id, user_id, competency_id, after_recorded_at, after_id, limit)
 -- A page of the changes to a person's level for one competency, newest first
 -- (changes made in one transaction share their recorded_at), each with its
 -- evidence if any (the note as stored: ciphertext and key id).
@@ -158,8 +159,9 @@ SELECT h.id, h.current_level, h.target_level, h.source, h.set_by, h.cycle_id, h.
   FROM user_competency_history h
   LEFT JOIN competency_evidence e ON e.history_id = h.id
  WHERE h.organization_id = :organization_id AND h.user_id = :user_id AND h.competency_id = :competency_id
+   AND (h.recorded_at, h.id) < (coalesce(:after_recorded_at::timestamptz, 'infinity'), coalesce(:after_id::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid))
  ORDER BY h.recorded_at DESC, h.id DESC
- LIMIT :limit OFFSET :offset;
+ LIMIT :limit;
 
 -- name: add_competency_evidence(evidence_id, organization_id, user_id, competency_id, note_ciphertext, note_key_id, url, cycle_id, plan_id, recorded_by)$
 -- Attaches evidence (its id and encrypted note from the application) to the

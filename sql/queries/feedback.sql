@@ -29,15 +29,16 @@ SELECT id, organization_id, title, description, form_type, is_anonymous, anonymi
   FROM feedback_forms
  WHERE id = :form_id AND deleted_at IS NULL;
 
--- name: list_feedback_forms(organization_id, is_active, limit, offset)
+-- name: list_feedback_forms(organization_id, is_active, after_created_at, after_id, limit)
 -- A page of an organization's forms in creation order; is_active NULL lists all.
 SELECT id, organization_id, title, description, form_type, is_anonymous, anonymity_threshold,
        is_active, settings, created_by, created_at, updated_at
   FROM feedback_forms
  WHERE organization_id = :organization_id AND deleted_at IS NULL
    AND (:is_active::boolean IS NULL OR is_active = :is_active)
+   AND (created_at, id) > (coalesce(:after_created_at::timestamptz, '-infinity'), coalesce(:after_id::uuid, '00000000-0000-0000-0000-000000000000'::uuid))
  ORDER BY created_at, id
- LIMIT :limit OFFSET :offset;
+ LIMIT :limit;
 
 -- name: update_feedback_form(form_id, title, description, form_type, is_anonymous, anonymity_threshold, is_active, settings)^
 -- Replaces the editable fields of a form; returns it, or nothing if absent.
@@ -185,7 +186,7 @@ SELECT id, organization_id, form_id, name, description, status, starts_at, ends_
 -- The status of a cycle, or nothing if absent: why a guarded change did not happen.
 SELECT status FROM feedback_cycles WHERE id = :cycle_id;
 
--- name: list_feedback_cycles(organization_id, status, form_id, limit, offset)
+-- name: list_feedback_cycles(organization_id, status, form_id, after_created_at, after_id, limit)
 -- A page of an organization's cycles, newest first; status / form_id NULL do not filter.
 SELECT id, organization_id, form_id, name, description, status, starts_at, ends_at,
        activated_at, closed_at, created_by, created_at, updated_at
@@ -193,8 +194,9 @@ SELECT id, organization_id, form_id, name, description, status, starts_at, ends_
  WHERE organization_id = :organization_id
    AND (:status::text IS NULL OR status = :status)
    AND (:form_id::uuid IS NULL OR form_id = :form_id)
+   AND (created_at, id) < (coalesce(:after_created_at::timestamptz, 'infinity'), coalesce(:after_id::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid))
  ORDER BY created_at DESC, id DESC
- LIMIT :limit OFFSET :offset;
+ LIMIT :limit;
 
 -- name: update_feedback_cycle(cycle_id, name, description, starts_at, ends_at)^
 -- Replaces the name, description and dates of a draft cycle; nothing if absent or not draft.
@@ -352,7 +354,7 @@ SELECT i.status, c.status AS cycle_status, i.sent_at IS NOT NULL AS sent, i.remi
  CROSS JOIN LATERAL feedback_reminder_policy(i.organization_id) p
  WHERE i.id = :invitation_id;
 
--- name: list_feedback_due_reminders(cycle_id, at, limit, offset)
+-- name: list_feedback_due_reminders(cycle_id, at, after_last_reminded_at, after_sent_at, after_invitation_id, limit)
 -- The invitations of an active cycle owed a reminder at `at` (NULL: now):
 -- exactly those record_feedback_reminder would accept, with the rater to
 -- write to and the person rated, longest waiting first.
@@ -379,8 +381,11 @@ SELECT i.id AS invitation_id, i.target_user_id,
    AND (i.token_expires_at IS NULL OR i.token_expires_at > p.at)
    AND i.reminder_count < p.max_reminders
    AND coalesce(i.last_reminded_at, i.sent_at) <= p.at - make_interval(days => p.reminder_interval_days)
- ORDER BY coalesce(i.last_reminded_at, i.sent_at), i.id
- LIMIT :limit OFFSET :offset;
+   AND (coalesce(i.last_reminded_at, i.sent_at, '-infinity'::timestamptz), i.id)
+       > (coalesce(:after_last_reminded_at::timestamptz, :after_sent_at::timestamptz, '-infinity'),
+          coalesce(:after_invitation_id::uuid, '00000000-0000-0000-0000-000000000000'::uuid))
+ ORDER BY coalesce(i.last_reminded_at, i.sent_at, '-infinity'::timestamptz), i.id
+ LIMIT :limit;
 
 -- name: expire_overdue_feedback_invitations(cycle_id)!
 -- Expires the open invitations of a cycle whose token expired or whose cycle ended (or is over).
@@ -391,7 +396,7 @@ UPDATE feedback_invitations i
    AND c.id = i.cycle_id
    AND (i.token_expires_at <= now() OR c.ends_at <= now() OR c.status IN ('closed', 'cancelled'));
 
--- name: list_feedback_pending_raters(cycle_id, quiet_period, limit, offset)
+-- name: list_feedback_pending_raters(cycle_id, quiet_period, after_last_reminded_at, after_sent_at, after_invitation_id, limit)
 -- Who still has to answer in an active cycle (open invitations, token not
 -- expired), least recently contacted first; with quiet_period, only those not
 -- sent or reminded within it.
@@ -410,10 +415,13 @@ SELECT i.id AS invitation_id, i.target_user_id,
    AND (:quiet_period::interval IS NULL
         OR coalesce(i.last_reminded_at, i.sent_at) IS NULL
         OR coalesce(i.last_reminded_at, i.sent_at) <= now() - :quiet_period::interval)
- ORDER BY coalesce(i.last_reminded_at, i.sent_at) NULLS FIRST, i.id
- LIMIT :limit OFFSET :offset;
+   AND (coalesce(i.last_reminded_at, i.sent_at, '-infinity'::timestamptz), i.id)
+       > (coalesce(:after_last_reminded_at::timestamptz, :after_sent_at::timestamptz, '-infinity'),
+          coalesce(:after_invitation_id::uuid, '00000000-0000-0000-0000-000000000000'::uuid))
+ ORDER BY coalesce(i.last_reminded_at, i.sent_at, '-infinity'::timestamptz), i.id
+ LIMIT :limit;
 
--- name: list_feedback_cycle_invitations(cycle_id, status, relationship, limit, offset)
+-- name: list_feedback_cycle_invitations(cycle_id, status, relationship, after_target_user_id, after_relationship, after_id, limit)
 -- A page of a cycle's invitations with target and rater names, by target then
 -- relationship; status / relationship NULL do not filter.
 SELECT i.id, i.cycle_id, i.target_user_id,
@@ -429,10 +437,11 @@ SELECT i.id, i.cycle_id, i.target_user_id,
  WHERE i.cycle_id = :cycle_id
    AND (:status::text IS NULL OR i.status = :status)
    AND (:relationship::text IS NULL OR i.relationship = :relationship)
- ORDER BY t.last_name, t.first_name, i.target_user_id,
-          array_position(ARRAY['self', 'manager', 'peer', 'direct_report', 'external']::text[], i.relationship::text),
-          r.last_name NULLS LAST, r.first_name NULLS LAST, i.rater_name, i.id
- LIMIT :limit OFFSET :offset;
+   AND (i.target_user_id, i.relationship, i.id)
+       > (coalesce(:after_target_user_id::uuid, '00000000-0000-0000-0000-000000000000'::uuid),
+          coalesce(:after_relationship::text, ''), coalesce(:after_id::uuid, '00000000-0000-0000-0000-000000000000'::uuid))
+ ORDER BY i.target_user_id, i.relationship, i.id
+ LIMIT :limit;
 
 -- Submitting ----------------------------------------------------------------
 

@@ -35,7 +35,7 @@ SELECT id, organization_id, title, description, resource_type, url, provider, co
   FROM learning_resources
  WHERE id = :resource_id AND deleted_at IS NULL;
 
--- name: list_learning_resources(organization_id, competency_id, resource_type, level_from, level_to, is_active, limit, offset)
+-- name: list_learning_resources(organization_id, competency_id, resource_type, level_from, level_to, is_active, after_title, after_id, limit)
 -- A page of an organization's resources by title; a NULL filter does not filter. A resource
 -- matches a level range when its own range (no min_level: 1, no max_level: 10) overlaps it.
 SELECT id, organization_id, title, description, resource_type, url, provider, competency_id,
@@ -47,8 +47,9 @@ SELECT id, organization_id, title, description, resource_type, url, provider, co
    AND (:level_to::smallint IS NULL OR coalesce(min_level, 1) <= :level_to)
    AND (:level_from::smallint IS NULL OR coalesce(max_level, 10) >= :level_from)
    AND (:is_active::boolean IS NULL OR is_active = :is_active)
+   AND (title, id) > (coalesce(:after_title::text, ''), coalesce(:after_id::uuid, '00000000-0000-0000-0000-000000000000'::uuid))
  ORDER BY title, id
- LIMIT :limit OFFSET :offset;
+ LIMIT :limit;
 
 -- name: update_learning_resource(resource_id, title, description, resource_type, url, provider, competency_id, min_level, max_level, duration_minutes, cost, is_active)^
 -- Replaces a resource's editable fields; returns it, or nothing if absent.
@@ -149,15 +150,16 @@ SELECT p.id, p.organization_id, p.user_id, p.title, p.description, p.ai_analysis
   FROM learning_plans p
  WHERE p.id = :plan_id AND p.deleted_at IS NULL;
 
--- name: list_learning_plans(organization_id, user_id, status, limit, offset)
+-- name: list_learning_plans(organization_id, user_id, status, after_created_at, after_id, limit)
 -- A page of a member's plans, newest first; status NULL lists every status.
 SELECT id, organization_id, user_id, title, description, ai_analysis, status, start_date,
        target_completion_date, actual_completion_date, source_cycle_id, created_by, created_at, updated_at
   FROM learning_plans
  WHERE organization_id = :organization_id AND user_id = :user_id AND deleted_at IS NULL
    AND (:status::text IS NULL OR status = :status)
- ORDER BY created_at DESC, id
- LIMIT :limit OFFSET :offset;
+   AND (created_at, id) < (coalesce(:after_created_at::timestamptz, 'infinity'), coalesce(:after_id::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid))
+ ORDER BY created_at DESC, id DESC
+ LIMIT :limit;
 
 -- name: update_learning_plan(plan_id, title, description, ai_analysis, start_date, target_completion_date)^
 -- Replaces a plan's editable fields (not its status: see the moves below); returns it, or nothing.
@@ -309,7 +311,7 @@ SELECT id, organization_id, user_id, plan_id, objective_id, resource_id, compete
 -- The status of a recommendation, or nothing if absent: tells why a guarded move did not happen.
 SELECT status FROM recommendations WHERE id = :recommendation_id;
 
--- name: list_recommendations(organization_id, user_id, status, limit, offset)
+-- name: list_recommendations(organization_id, user_id, status, after_score, after_created_at, after_id, limit)
 -- A page of a member's recommendations, best score first; status NULL lists every status.
 SELECT id, organization_id, user_id, plan_id, objective_id, resource_id, competency_id, recommendation_type,
        title, reason, score, model_name, model_version, model_metadata, status, decided_at, created_at,
@@ -317,8 +319,10 @@ SELECT id, organization_id, user_id, plan_id, objective_id, resource_id, compete
   FROM recommendations
  WHERE organization_id = :organization_id AND user_id = :user_id
    AND (:status::text IS NULL OR status = :status)
- ORDER BY score DESC, created_at, id
- LIMIT :limit OFFSET :offset;
+   AND (score, created_at, id) < (coalesce(:after_score::numeric, 'Infinity'), coalesce(:after_created_at::timestamptz, 'infinity'),
+                               coalesce(:after_id::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid))
+ ORDER BY score DESC, created_at DESC, id DESC
+ LIMIT :limit;
 
 -- name: accept_recommendation(recommendation_id)^
 -- Moves a pending recommendation to accepted; returns it, or nothing if absent or already decided.

@@ -285,6 +285,14 @@ SELECT format('%I.%I', n.nspname, c.relname) AS table_name, c.relname AS bare_na
  WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')
  ORDER BY table_name, a.attnum;
 
+-- name: list_view_names()
+-- The views of the public schema, by name.
+SELECT c.relname::text AS name
+  FROM pg_class c
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE n.nspname = 'public' AND c.relkind IN ('v', 'm')
+ ORDER BY 1;
+
 -- name: list_index_columns()
 -- The key columns of every valid index of the public schema's tables, in order (empty where one is an expression).
 SELECT format('%I.%I', n.nspname, t.relname) AS table_name,

@@ -53,7 +53,7 @@ SELECT id, organization_id, cycle_id, target_user_id, relationship, rater_user_i
   FROM feedback_nominations
  WHERE id = :nomination_id;
 
--- name: list_feedback_nominations(cycle_id, target_user_id, status, limit, offset)
+-- name: list_feedback_nominations(cycle_id, target_user_id, status, after_target_user_id, after_relationship, after_created_at, after_id, limit)
 -- A page of a cycle's nominations by person, relationship and age; target_user_id / status NULL do not filter.
 SELECT id, organization_id, cycle_id, target_user_id, relationship, rater_user_id, rater_email, rater_name,
        status, nominated_by, decided_by, decision_reason, decided_at, invitation_id, created_at, updated_at
@@ -61,10 +61,11 @@ SELECT id, organization_id, cycle_id, target_user_id, relationship, rater_user_i
  WHERE cycle_id = :cycle_id
    AND (:target_user_id::uuid IS NULL OR target_user_id = :target_user_id)
    AND (:status::text IS NULL OR status = :status)
- ORDER BY target_user_id,
-          array_position(ARRAY['manager', 'peer', 'direct_report', 'external']::text[], relationship::text),
-          created_at, id
- LIMIT :limit OFFSET :offset;
+   AND (target_user_id, relationship, created_at, id)
+       > (coalesce(:after_target_user_id::uuid, '00000000-0000-0000-0000-000000000000'::uuid), coalesce(:after_relationship::text, ''),
+          coalesce(:after_created_at::timestamptz, '-infinity'), coalesce(:after_id::uuid, '00000000-0000-0000-0000-000000000000'::uuid))
+ ORDER BY target_user_id, relationship, created_at, id
+ LIMIT :limit;
 
 -- name: get_feedback_nomination_summary(cycle_id, target_user_id)
 -- Per relationship the cycle has a rule for: its counts, how many of a person's

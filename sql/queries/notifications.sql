@@ -57,7 +57,7 @@ UPDATE notifications SET status = 'queued', failed_at = NULL, queued_at = now()
 RETURNING id, organization_id, recipient_user_id, channel, template_key, subject_type, subject_id, status,
           attempts, last_error, queued_at, sent_at, failed_at;
 
--- name: list_notifications(organization_id, status, recipient_user_id, subject_id, limit, offset)
+-- name: list_notifications(organization_id, status, recipient_user_id, subject_id, after_queued_at, after_id, limit)
 -- A page of an organization's notifications, oldest queued first; a NULL filter does not filter.
 SELECT id, organization_id, recipient_user_id, channel, template_key, subject_type, subject_id, status,
        attempts, last_error, queued_at, sent_at, failed_at
@@ -66,5 +66,6 @@ SELECT id, organization_id, recipient_user_id, channel, template_key, subject_ty
    AND (:status::text IS NULL OR status = :status)
    AND (:recipient_user_id::uuid IS NULL OR recipient_user_id = :recipient_user_id)
    AND (:subject_id::uuid IS NULL OR subject_id = :subject_id)
+   AND (queued_at, id) > (coalesce(:after_queued_at::timestamptz, '-infinity'), coalesce(:after_id::uuid, '00000000-0000-0000-0000-000000000000'::uuid))
  ORDER BY queued_at, id
- LIMIT :limit OFFSET :offset;
+ LIMIT :limit;

@@ -18,14 +18,15 @@ SELECT id, name, domain, industry, size_category, logo_url, settings, is_active,
   FROM organizations
  WHERE domain = lower(:domain) AND deleted_at IS NULL;
 
--- name: list_organizations(is_active, limit, offset)
+-- name: list_organizations(is_active, after_name, after_id, limit)
 -- A page of organizations by name; is_active NULL lists all.
 SELECT id, name, domain, industry, size_category, logo_url, settings, is_active, created_at, updated_at
   FROM organizations
  WHERE deleted_at IS NULL
    AND (:is_active::boolean IS NULL OR is_active = :is_active)
+   AND (name, id) > (coalesce(:after_name::text, ''), coalesce(:after_id::uuid, '00000000-0000-0000-0000-000000000000'::uuid))
  ORDER BY name, id
- LIMIT :limit OFFSET :offset;
+ LIMIT :limit;
 
 -- name: update_organization(organization_id, name, domain, industry, size_category, logo_url, settings, is_active)^
 -- Replaces the editable fields of an organization; returns it, or nothing if absent.
@@ -62,16 +63,18 @@ UPDATE user_organizations
  WHERE organization_id = :organization_id AND user_id = :user_id
 RETURNING id, organization_id, user_id, status, joined_at, left_at, created_at, updated_at;
 
--- name: list_members(organization_id, status, limit, offset)
--- A page of an organization's people with their membership, by name; status NULL lists all.
+-- name: list_members(organization_id, status, after_joined_at, after_user_id, limit)
+-- A page of an organization's people with their membership, in the order they joined (served by
+-- the index on organization, joined_at, user); status NULL lists all.
 SELECT u.id AS user_id, u.email, u.first_name, u.last_name, u.job_title, u.department,
        u.manager_id, m.status, m.joined_at
   FROM user_organizations m
   JOIN users u ON u.id = m.user_id AND u.deleted_at IS NULL
  WHERE m.organization_id = :organization_id
    AND (:status::text IS NULL OR m.status = :status)
- ORDER BY u.last_name, u.first_name, u.id
- LIMIT :limit OFFSET :offset;
+   AND (m.joined_at, m.user_id) > (coalesce(:after_joined_at::timestamptz, '-infinity'), coalesce(:after_user_id::uuid, '00000000-0000-0000-0000-000000000000'::uuid))
+ ORDER BY m.joined_at, m.user_id
+ LIMIT :limit;
 
 -- name: list_user_organizations(user_id)
 -- The organizations a user belongs to (not left), by name.

@@ -36,7 +36,7 @@ SELECT id, organization_id, plan_id, submitted_by, submitted_at, status, reviewe
  WHERE plan_id = :plan_id
  ORDER BY submitted_at DESC, id DESC;
 
--- name: list_overdue_learning_objectives(organization_id, as_of, limit, offset)
+-- name: list_overdue_learning_objectives(organization_id, as_of, after_due_date, after_plan_id, after_objective_id, limit)
 -- The open objectives (not started or in progress) of an organization's
 -- active plans whose due date is before as_of, with the plan and its owner,
 -- most overdue first: what plan-due reminders are about.
@@ -48,5 +48,8 @@ SELECT o.id AS objective_id, o.title AS objective_title, o.due_date, (:as_of::da
   JOIN users u ON u.id = p.user_id
  WHERE o.organization_id = :organization_id AND o.due_date < :as_of::date
    AND o.status IN ('not_started', 'in_progress')
- ORDER BY o.due_date, p.id, o.position, o.id
- LIMIT :limit OFFSET :offset;
+   AND (o.due_date, o.plan_id, o.id)
+       > (coalesce(:after_due_date::date, '-infinity'), coalesce(:after_plan_id::uuid, '00000000-0000-0000-0000-000000000000'::uuid),
+          coalesce(:after_objective_id::uuid, '00000000-0000-0000-0000-000000000000'::uuid))
+ ORDER BY o.due_date, o.plan_id, o.id
+ LIMIT :limit;

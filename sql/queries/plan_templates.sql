@@ -14,14 +14,15 @@ SELECT id, organization_id, title, description, is_active, created_by, created_a
   FROM learning_plan_templates
  WHERE id = :template_id AND deleted_at IS NULL;
 
--- name: list_learning_plan_templates(organization_id, is_active, limit, offset)
+-- name: list_learning_plan_templates(organization_id, is_active, after_title, after_id, limit)
 -- A page of an organization's templates by title; is_active NULL lists all.
 SELECT id, organization_id, title, description, is_active, created_by, created_at, updated_at
   FROM learning_plan_templates
  WHERE organization_id = :organization_id AND deleted_at IS NULL
    AND (:is_active::boolean IS NULL OR is_active = :is_active)
+   AND (lower(title), id) > (lower(coalesce(:after_title::text, '')), coalesce(:after_id::uuid, '00000000-0000-0000-0000-000000000000'::uuid))
  ORDER BY lower(title), id
- LIMIT :limit OFFSET :offset;
+ LIMIT :limit;
 
 -- name: set_learning_plan_template_active(template_id, is_active)^
 -- Offers a template for new plans or withdraws it; returns it, or nothing if absent.

@@ -7,15 +7,16 @@
 -- Names who acts in the current transaction, for the audit trail; transaction-local, so a pooled connection never keeps it.
 SELECT set_config('ikenei.actor', :actor::text, true);
 
--- name: list_audit(table_name, row_id, organization_id, limit, offset)
+-- name: list_audit(table_name, row_id, organization_id, after_id, limit)
 -- A page of audit entries, newest first; each NULL filter lists all.
 SELECT id, table_name, row_id, organization_id, action, changed_columns, actor, occurred_at
   FROM audit_log
  WHERE (:table_name::text IS NULL OR table_name = :table_name::text)
    AND (:row_id::text IS NULL OR row_id = :row_id::text)
    AND (:organization_id::uuid IS NULL OR organization_id = :organization_id::uuid)
+   AND id < coalesce(:after_id::bigint, 9223372036854775807)
  ORDER BY id DESC
- LIMIT :limit OFFSET :offset;
+ LIMIT :limit;
 
 -- name: log_access(actor, organization_id, subject_user_id, what)^
 -- Records that actor viewed what (a code: feedback_results, export, ...) of a person; returns the entry.
@@ -23,15 +24,16 @@ INSERT INTO data_access_log (actor, organization_id, subject_user_id, what)
 VALUES (:actor, :organization_id, :subject_user_id, :what)
 RETURNING id, actor, organization_id, subject_user_id, what, occurred_at;
 
--- name: list_access(subject_user_id, actor, organization_id, limit, offset)
+-- name: list_access(subject_user_id, actor, organization_id, after_id, limit)
 -- A page of logged reads, newest first; each NULL filter lists all.
 SELECT id, actor, organization_id, subject_user_id, what, occurred_at
   FROM data_access_log
  WHERE (:subject_user_id::uuid IS NULL OR subject_user_id = :subject_user_id::uuid)
    AND (:actor::text IS NULL OR actor = :actor::text)
    AND (:organization_id::uuid IS NULL OR organization_id = :organization_id::uuid)
+   AND id < coalesce(:after_id::bigint, 9223372036854775807)
  ORDER BY id DESC
- LIMIT :limit OFFSET :offset;
+ LIMIT :limit;
 
 -- name: lock_consent(user_id, purpose)$
 -- Makes grants and withdrawals of one person's consent to one purpose wait for
@@ -64,14 +66,15 @@ UPDATE user_consents SET withdrawn_at = greatest(now(), granted_at)
  WHERE user_id = :user_id AND purpose = :purpose::consent_purpose AND withdrawn_at IS NULL
 RETURNING id, user_id, purpose, consent_version, granted_at, withdrawn_at;
 
--- name: list_consents(user_id, purpose, limit, offset)
+-- name: list_consents(user_id, purpose, after_granted_at, after_id, limit)
 -- A page of a person's consent history, newest first; purpose NULL lists every purpose.
 SELECT id, user_id, purpose, consent_version, granted_at, withdrawn_at
   FROM user_consents
  WHERE user_id = :user_id
    AND (:purpose::consent_purpose IS NULL OR purpose = :purpose::consent_purpose)
- ORDER BY granted_at DESC, withdrawn_at DESC NULLS FIRST, id
- LIMIT :limit OFFSET :offset;
+   AND (granted_at, id) < (coalesce(:after_granted_at::timestamptz, 'infinity'), coalesce(:after_id::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid))
+ ORDER BY granted_at DESC, id DESC
+ LIMIT :limit;
 
 -- name: has_consent(user_id, purpose)$
 -- Whether a person's consent to a purpose is open (granted, not withdrawn).
@@ -84,15 +87,16 @@ INSERT INTO data_processing_log (operation, subject_user_id, subject_reference, 
 VALUES (:operation, :subject_user_id, :subject_reference, :actor, coalesce(:details::jsonb, '{}'))
 RETURNING id, operation, subject_user_id, subject_reference, actor, details, occurred_at;
 
--- name: list_processing(operation, subject_user_id, subject_reference, limit, offset)
+-- name: list_processing(operation, subject_user_id, subject_reference, after_id, limit)
 -- A page of the data-processing log, newest first; each NULL filter lists all.
 SELECT id, operation, subject_user_id, subject_reference, actor, details, occurred_at
   FROM data_processing_log
  WHERE (:operation::text IS NULL OR operation = :operation::text)
    AND (:subject_user_id::uuid IS NULL OR subject_user_id = :subject_user_id::uuid)
    AND (:subject_reference::text IS NULL OR subject_reference = :subject_reference::text)
+   AND id < coalesce(:after_id::bigint, 9223372036854775807)
  ORDER BY id DESC
- LIMIT :limit OFFSET :offset;
+ LIMIT :limit;
 
 -- name: list_retention_policies()
 -- Every retention policy, by kind.

@@ -61,7 +61,7 @@ SELECT r.id, r.organization_id, r.name, r.description, r.permissions, r.is_syste
  WHERE ur.organization_id = :organization_id AND ur.user_id = :user_id
  ORDER BY r.name, r.id;
 
--- name: list_role_members(organization_id, role_id, limit, offset)
+-- name: list_role_members(organization_id, role_id, after_granted_at, after_id, limit)
 -- A page of the role's assignments to current members (not left, not deleted), oldest first.
 SELECT ur.id, ur.organization_id, ur.user_id, ur.role_id, ur.granted_by, ur.granted_at
   FROM user_roles ur
@@ -69,5 +69,6 @@ SELECT ur.id, ur.organization_id, ur.user_id, ur.role_id, ur.granted_by, ur.gran
     ON m.organization_id = ur.organization_id AND m.user_id = ur.user_id AND m.status <> 'left'
   JOIN users u ON u.id = ur.user_id AND u.deleted_at IS NULL
  WHERE ur.organization_id = :organization_id AND ur.role_id = :role_id
+   AND (ur.granted_at, ur.id) > (coalesce(:after_granted_at::timestamptz, '-infinity'), coalesce(:after_id::uuid, '00000000-0000-0000-0000-000000000000'::uuid))
  ORDER BY ur.granted_at, ur.id
- LIMIT :limit OFFSET :offset;
+ LIMIT :limit;

@@ -17,12 +17,13 @@ SELECT * FROM user_records WHERE id = :user_id;
 -- One user by email (case-insensitive), or nothing.
 SELECT * FROM user_records WHERE lower(email) = lower(:email);
 
--- name: list_users(is_active, limit, offset)
+-- name: list_users(is_active, after_created_at, after_id, limit)
 -- A page of users in creation order; is_active NULL lists active and inactive.
 SELECT * FROM user_records
  WHERE (:is_active::boolean IS NULL OR is_active = :is_active)
+   AND (created_at, id) > (coalesce(:after_created_at::timestamptz, '-infinity'), coalesce(:after_id::uuid, '00000000-0000-0000-0000-000000000000'::uuid))
  ORDER BY created_at, id
- LIMIT :limit OFFSET :offset;
+ LIMIT :limit;
 
 -- name: list_direct_reports(manager_id)
 -- The users whose manager is the given user, by name.

@@ -1,0 +1,170 @@
+"""Keyset pages: every list returns ``limit`` rows after a cursor, never an offset.
+
+A list query orders its rows by a key that ends in a unique column and reads
+``WHERE (key) > (the previous page's last key)`` through an index in that
+order, so the thousandth page costs what the first does. Its SQL declares the
+key as parameters ``after_<field>`` (NULL on the first page, which the query
+turns into the smallest key with ``coalesce``) and ``limit``; the list's other
+parameters (the organization, filters) are its *scope*.
+
+The cursor handed back with a page is opaque: the last row's key values,
+sealed with AES-GCM under the current PII key (``ikenei.security.encryption``)
+and bound to the query and to the list's scope. A cursor that was altered,
+that belongs to another list, another organization or other filters, or that
+an older version of IkeNei made, is refused with ``InvalidData`` naming
+``cursor``: it can never move a list into rows its scope does not give. Any
+configured key opens a cursor, so a key rotation does not break a page in
+flight; a repository without a cipher seals cursors under a key of its
+process.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any, Generic, TypeVar
+from uuid import UUID
+
+from ikenei.config.key_format import KEY_BYTES
+from ikenei.db.queries import Executor, Query
+from ikenei.errors import InvalidData
+from ikenei.security.encryption import Cipher, NotAuthentic
+
+T = TypeVar("T")
+
+#: Bumped whenever what a cursor holds changes: an older cursor is then refused.
+CURSOR_VERSION = 1
+#: The most rows one page may ask for.
+MAX_LIMIT = 1000
+
+_PROCESS_CIPHER = Cipher(("cursor", os.urandom(KEY_BYTES)))
+
+
+class Page(list[T], Generic[T]):
+    """One page of a list: its rows, and ``cursor`` for the next page (None after the last)."""
+
+    __slots__ = ("cursor",)
+
+    def __init__(self, rows: Iterable[T], cursor: str | None) -> None:
+        super().__init__(rows)
+        self.cursor = cursor
+
+    def __repr__(self) -> str:
+        return f"Page({list.__repr__(self)}, cursor={self.cursor!r})"
+
+
+class Pages:
+    """Reads pages of list queries and seals and opens their cursors."""
+
+    __slots__ = ("_cipher",)
+
+    def __init__(self, cipher: Cipher | None) -> None:
+        self._cipher = cipher or _PROCESS_CIPHER
+
+    async def read(
+        self,
+        x: Executor,
+        query: Query,
+        record: type[T],
+        scope: Mapping[str, Any],
+        *,
+        key: Sequence[str],
+        after: str | None,
+        limit: int,
+    ) -> Page[T]:
+        """One page of ``query``: ``limit`` rows of ``record`` after the cursor ``after``.
+
+        ``scope`` holds the query's other parameters by name; ``key`` names the
+        record fields that make up the list's order, as the query's
+        ``after_<field>`` parameters do.
+        """
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
+            raise InvalidData("limit", f"must be a whole number from 1 to {MAX_LIMIT}")
+        bound = self._binding(query, scope)
+        last = self._open(after, bound, len(key)) if after is not None else (None,) * len(key)
+        values = {**scope, **{f"after_{field}": value for field, value in zip(key, last, strict=True)}}
+        values["limit"] = limit + 1  # one more than asked tells whether a next page exists
+        rows = await x.all(query, record, *(values[name] for name in query.params))
+        if len(rows) <= limit:
+            return Page(rows, None)
+        rows = rows[:limit]
+        return Page(rows, self._seal(tuple(getattr(rows[-1], field) for field in key), bound))
+
+    @staticmethod
+    def _binding(query: Query, scope: Mapping[str, Any]) -> bytes:
+        described = json.dumps([query.name, sorted((k, _tagged(v)) for k, v in scope.items())])
+        return f"ikenei:cursor:v{CURSOR_VERSION}:{described}".encode()
+
+    def _seal(self, last: tuple[Any, ...], bound: bytes) -> str:
+        sealed = self._cipher.encrypt_bytes(json.dumps([_tagged(v) for v in last]).encode(), bound)
+        text = f"{CURSOR_VERSION}.{sealed.key_id}.".encode() + sealed.ciphertext
+        return base64.urlsafe_b64encode(text).decode().rstrip("=")
+
+    def _open(self, cursor: str, bound: bytes, size: int) -> tuple[Any, ...]:
+        refused = InvalidData(
+            "cursor",
+            "is not a cursor of this list: it was altered, or comes from another list, "
+            "organization or filter, or from an older version; start again from the first page",
+        )
+        if not isinstance(cursor, str) or len(cursor) > 2000:
+            raise refused
+        try:
+            text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+            version, key_id, ciphertext = text.split(b".", 2)
+            if int(version) != CURSOR_VERSION:
+                raise refused
+            plain = self._cipher.decrypt_bytes(ciphertext, key_id.decode(), bound)
+            values = tuple(_untagged(item) for item in json.loads(plain))
+        except (binascii.Error, ValueError, NotAuthentic, UnicodeDecodeError):
+            raise refused from None
+        if len(values) != size:
+            raise refused
+        return values
+
+
+def _tagged(value: Any) -> list[Any]:
+    # JSON has no dates, ids or decimals: each value travels with its type.
+    if value is None:
+        return ["z", None]
+    if isinstance(value, bool):
+        return ["b", value]
+    if isinstance(value, int):
+        return ["i", value]
+    if isinstance(value, timedelta):
+        return ["p", value.total_seconds()]
+    if isinstance(value, datetime):
+        return ["t", value.isoformat()]
+    if isinstance(value, date):
+        return ["d", value.isoformat()]
+    if isinstance(value, UUID):
+        return ["u", str(value)]
+    if isinstance(value, Decimal):
+        return ["n", str(value)]
+    if isinstance(value, str):
+        return ["s", value]
+    raise TypeError(f"a list key cannot hold {type(value).__name__}")
+
+
+def _untagged(item: Any) -> Any:
+    tag, value = item
+    match tag:
+        case "z":
+            return None
+        case "b" | "i" | "s":
+            return value
+        case "p":
+            return timedelta(seconds=value)
+        case "t":
+            return datetime.fromisoformat(value)
+        case "d":
+            return date.fromisoformat(value)
+        case "u":
+            return UUID(value)
+        case "n":
+            return Decimal(value)
+    raise ValueError(f"unknown tag {tag!r}")

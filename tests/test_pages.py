@@ -1,0 +1,181 @@
+"""Keyset pages: every list is served in its order by an index, and a cursor
+opens only the list, organization and filters it was made for.
+
+The attacks: a cursor altered by a byte, one taken from another list, from
+another organization's list or from the same list with other filters, and
+one an older version made. Each is refused with ``InvalidData`` naming
+``cursor``, and none of them returns a row.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from uuid import uuid4
+
+import asyncpg
+import pytest
+from foundation_support import make_member, make_org
+from paging_support import every_page
+from pii_support import TEST_PII_KEY
+
+from ikenei import Database
+from ikenei.config.key_format import parse_key
+from ikenei.db import pages
+from ikenei.db.pages import MAX_LIMIT, Page, Pages
+from ikenei.db.queries import Q, Query
+from ikenei.errors import InvalidData
+from ikenei.security.encryption import Cipher
+
+LIST_QUERIES = sorted(
+    (q for q in vars(Q).values() if isinstance(q, Query) and "limit" in q.params
+     and any(p.startswith("after_") for p in q.params)),
+    key=lambda q: q.name,
+)
+
+# A sample value of each parameter type (text ones stay NULL: a filter's words are
+# checked by the schema), for a plan with most filters set.
+_SAMPLES: dict[str, Any] = {
+    "uuid": uuid4(),
+    "timestamptz": datetime(2026, 6, 1, tzinfo=UTC),
+    "date": date(2026, 6, 1),
+    "bool": True,
+    "int8": 1000,
+    "int4": 20,
+    "int2": 5,
+    "numeric": Decimal("0.5"),
+    "interval": timedelta(hours=1),
+}
+
+
+def test_no_query_pages_by_offset() -> None:
+    assert len(LIST_QUERIES) >= 20
+    offsets = [q.name for q in vars(Q).values()
+               if isinstance(q, Query) and re.search(r"\bOFFSET\b", q.sql, re.IGNORECASE)]
+    assert offsets == []
+
+
+@pytest.mark.parametrize("query", LIST_QUERIES, ids=lambda q: q.name)
+async def test_every_list_is_read_in_its_order_through_an_index(fresh_dsn: str, query: Query) -> None:
+    """With sorting priced out, a list that no index serves in its order still
+    sorts: no Sort node means an index gives the order, so a late page reads
+    what the first does."""
+    conn = await asyncpg.connect(fresh_dsn)
+    try:
+        statement = await conn.prepare(query.sql)
+        values = [_SAMPLES.get(t.name) for t in statement.get_parameters()]
+        async with conn.transaction():
+            await conn.execute("SET LOCAL enable_sort = off")
+            await conn.execute("SET LOCAL enable_seqscan = off")
+            await conn.execute("SET LOCAL enable_bitmapscan = off")
+            document = await conn.fetchval("EXPLAIN (FORMAT JSON) " + query.sql, *values)
+    finally:
+        await conn.close()
+    plan = json.loads(document)[0]["Plan"]
+    assert plan["Node Type"] == "Limit", plan
+    assert not _nodes(plan, "Sort") and not _nodes(plan, "Incremental Sort"), json.dumps(plan, indent=1)
+
+
+def _nodes(plan: dict[str, Any], kind: str) -> list[dict[str, Any]]:
+    found = [plan] if plan.get("Node Type") == kind else []
+    for child in plan.get("Plans", []):
+        found += _nodes(child, kind)
+    return found
+
+
+async def _forms(db: Database, count: int) -> tuple[Any, list[Any]]:
+    org = await make_org(db)
+    made = [await db.feedback.create_form(org.id, title=f"Form {n}") for n in range(count)]
+    return org, made
+
+
+async def test_pages_follow_each_other_without_gaps_or_repeats(db: Database) -> None:
+    org, made = await _forms(db, 7)
+    pages_read = await every_page(lambda c: db.feedback.list_forms(org.id, limit=3, after=c))
+    assert [len(p) for p in pages_read] == [3, 3, 1]
+    assert [f.id for p in pages_read for f in p] == [f.id for f in made]
+    assert all(isinstance(p, Page) for p in pages_read)
+    assert pages_read[-1].cursor is None
+    # Exactly a page's worth left: the last full page says there is no next one.
+    assert (await db.feedback.list_forms(org.id, limit=7)).cursor is None
+
+
+async def test_a_cursor_altered_by_one_character_is_refused(db: Database) -> None:
+    org, _ = await _forms(db, 4)
+    cursor = (await db.feedback.list_forms(org.id, limit=2)).cursor
+    assert cursor is not None
+    for position in range(0, len(cursor), 7):
+        flipped = "A" if cursor[position] != "A" else "B"
+        altered = cursor[:position] + flipped + cursor[position + 1:]
+        with pytest.raises(InvalidData) as refused:
+            await db.feedback.list_forms(org.id, limit=2, after=altered)
+        assert refused.value.field == "cursor"
+    for garbage in ("", "not a cursor", "=" * 10, "x" * 5000, "1.dev." + "A" * 40):
+        with pytest.raises(InvalidData) as refused:
+            await db.feedback.list_forms(org.id, limit=2, after=garbage)
+        assert refused.value.field == "cursor"
+
+
+async def test_a_cursor_opens_only_its_own_list_organization_and_filters(db: Database) -> None:
+    ours, _ = await _forms(db, 4)
+    theirs, their_forms = await _forms(db, 4)
+    ours_cursor = (await db.feedback.list_forms(ours.id, limit=2)).cursor
+    assert ours_cursor is not None
+    attempts = {
+        "another organization's list": lambda: db.feedback.list_forms(theirs.id, limit=2, after=ours_cursor),
+        "the same list, other filters": lambda: db.feedback.list_forms(
+            ours.id, is_active=True, limit=2, after=ours_cursor),
+        "another list": lambda: db.feedback.list_cycles(ours.id, limit=2, after=ours_cursor),
+        "another list of the other organization": lambda: db.feedback.list_cycles(
+            theirs.id, limit=2, after=ours_cursor),
+    }
+    for name, attempt in attempts.items():
+        with pytest.raises(InvalidData) as refused:
+            await attempt()
+        assert refused.value.field == "cursor", name
+    # Their own list still pages for them.
+    assert [f.id for f in await db.feedback.list_forms(theirs.id, limit=4)] == [f.id for f in their_forms]
+
+
+async def test_a_cursor_of_an_older_version_is_refused(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    org, _ = await _forms(db, 4)
+    monkeypatch.setattr(pages, "CURSOR_VERSION", pages.CURSOR_VERSION - 1)
+    older = (await db.feedback.list_forms(org.id, limit=2)).cursor
+    monkeypatch.undo()
+    assert older is not None
+    with pytest.raises(InvalidData) as refused:
+        await db.feedback.list_forms(org.id, limit=2, after=older)
+    assert refused.value.field == "cursor"
+
+
+async def test_a_page_size_out_of_range_is_refused(db: Database) -> None:
+    org, _ = await _forms(db, 1)
+    for limit in (0, -1, MAX_LIMIT + 1, True, 2.5, "10"):
+        with pytest.raises(InvalidData) as refused:
+            await db.feedback.list_forms(org.id, limit=limit)  # type: ignore[arg-type]
+        assert refused.value.field == "limit"
+
+
+def test_a_cursor_survives_a_key_rotation_and_not_another_key() -> None:
+    first = parse_key(TEST_PII_KEY)
+    second = ("k2", bytes(range(2, 34)))
+    stranger = ("k3", bytes(range(1, 33)))
+    before = Pages(Cipher(first))
+    bound = before._binding(Q.list_feedback_forms, {"organization_id": uuid4()})
+    cursor = before._seal((datetime(2026, 1, 1, tzinfo=UTC), uuid4()), bound)
+    assert Pages(Cipher(second, [first]))._open(cursor, bound, 2)[0] == datetime(2026, 1, 1, tzinfo=UTC)
+    with pytest.raises(InvalidData):
+        Pages(Cipher(stranger))._open(cursor, bound, 2)
+
+
+async def test_members_page_through_the_organization_not_through_every_user(db: Database) -> None:
+    org = await make_org(db)
+    elsewhere = await make_org(db)
+    ours = [await make_member(db, org.id) for _ in range(5)]
+    for _ in range(5):
+        await make_member(db, elsewhere.id)
+    read = await every_page(lambda c: db.organizations.list_members(org.id, limit=2, after=c))
+    assert [m.user_id for p in read for m in p] == [u.id for u in ours]
