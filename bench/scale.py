@@ -192,6 +192,8 @@ class Fixture:
     people: int
     as_of: datetime
     invitation: dict[str, Any] = field(default_factory=dict)
+    #: The cursor of each late page measured (``late_pages``), read once before the rounds.
+    cursors: dict[str, str | None] = field(default_factory=dict)
 
 
 Call = Callable[[Repositories, Fixture], Awaitable[object]]
@@ -232,7 +234,7 @@ def paths() -> list[PathSpec]:
     year = timedelta(days=365)
     return [
         PathSpec("users.list page 1", lambda r, f: r.users.list(limit=50)),
-        PathSpec("users.list late page", lambda r, f: r.users.list(limit=50, offset=f.people * 3 // 4)),
+        PathSpec("users.list late page", lambda r, f: r.users.list(limit=50, after=f.cursors["users"])),
         PathSpec("users.list page 1 (owner)", lambda r, f: r.users.list(limit=50), scope="owner"),
         PathSpec("users.list_direct_reports", lambda r, f: r.users.list_direct_reports(f.target_user_id)),
         PathSpec("organizations.list", lambda r, f: r.organizations.list()),
@@ -258,7 +260,8 @@ def paths() -> list[PathSpec]:
         PathSpec("feedback.list_cycle_invitations page 1",
                  lambda r, f: r.feedback.list_cycle_invitations(f.active_cycle_id)),
         PathSpec("feedback.list_cycle_invitations late page",
-                 lambda r, f: r.feedback.list_cycle_invitations(f.active_cycle_id, offset=700)),
+                 lambda r, f: r.feedback.list_cycle_invitations(f.active_cycle_id,
+                                                                after=f.cursors["invitations"])),
         PathSpec("feedback.list_pending_raters", lambda r, f: r.feedback.list_pending_raters(f.active_cycle_id)),
         PathSpec("feedback.due_reminders", lambda r, f: r.feedback.due_reminders(f.active_cycle_id)),
         PathSpec("feedback.completion", lambda r, f: r.feedback.completion(f.active_cycle_id)),
@@ -335,6 +338,27 @@ async def scope(target: Target, spec: PathSpec) -> AsyncIterator[Repositories]:
                             else target.fixture.organization_id)
             await x.value(Q.set_scope, organization, acting, None, ACTOR)
         yield Repositories(x, target.cipher)
+
+
+async def late_pages(target: Target) -> None:
+    """The cursor of the page after three quarters of the users, and after 700
+    invitations of the active cycle: the late pages the rounds read."""
+    f = target.fixture
+
+    async def cursor_after(read: Callable[[Repositories, int, str | None], Awaitable[Any]], rows: int) -> str | None:
+        cursor = None
+        async with scope(target, PathSpec("late pages", read)) as r:
+            while rows > 0:
+                page = await read(r, min(rows, 1000), cursor)
+                rows -= len(page)
+                cursor = page.cursor
+                if cursor is None:
+                    break
+        return cursor
+
+    f.cursors["users"] = await cursor_after(lambda r, n, c: r.users.list(limit=n, after=c), f.people * 3 // 4)
+    f.cursors["invitations"] = await cursor_after(
+        lambda r, n, c: r.feedback.list_cycle_invitations(f.active_cycle_id, limit=n, after=c), 700)
 
 
 async def block(target: Target, spec: PathSpec, calls: int) -> None:
@@ -418,7 +442,9 @@ async def open_target(label: str, dsn: str, cipher: Cipher, settings: Settings,
     owner = await asyncpg.connect(dsn)
     await init_connection(owner)
     server = await inspect(Executor(owner))
-    return Target(label, dsn, app, owner, await fixture_of(owner, as_of), cipher, server)
+    target = Target(label, dsn, app, owner, await fixture_of(owner, as_of), cipher, server)
+    await late_pages(target)
+    return target
 
 
 # -- writes: throughput against the raw driver ------------------------------------------

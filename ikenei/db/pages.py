@@ -27,7 +27,7 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from uuid import UUID
 
 from ikenei.config.key_format import KEY_BYTES
@@ -35,7 +35,12 @@ from ikenei.db.queries import Executor, Query
 from ikenei.errors import InvalidData
 from ikenei.security.encryption import Cipher, NotAuthentic
 
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
 T = TypeVar("T")
+# A record a list query's rows become (see ikenei.db.queries).
+R = TypeVar("R", bound="DataclassInstance")
 
 #: Bumped whenever what a cursor holds changes: an older cursor is then refused.
 CURSOR_VERSION = 1
@@ -70,13 +75,13 @@ class Pages:
         self,
         x: Executor,
         query: Query,
-        record: type[T],
+        record: type[R],
         scope: Mapping[str, Any],
         *,
         key: Sequence[str],
         after: str | None,
         limit: int,
-    ) -> Page[T]:
+    ) -> Page[R]:
         """One page of ``query``: ``limit`` rows of ``record`` after the cursor ``after``.
 
         ``scope`` holds the query's other parameters by name; ``key`` names the

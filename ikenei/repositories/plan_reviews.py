@@ -9,7 +9,6 @@ active plans past their due date, for plan-due reminders.
 
 from __future__ import annotations
 
-import builtins
 from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import UUID
