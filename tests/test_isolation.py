@@ -242,7 +242,10 @@ CASES: list[Case] = [
         RLS, "B's taken email: refused, not AlreadyExists", control=Raises(AlreadyExists)),
     Case("users.get", lambda r, w: r.users.get(w.b.member.id), NOT_FOUND),
     Case("users.get_by_email", lambda r, w: r.users.get_by_email(w.b.member.email), NOT_FOUND),
-    Case("users.list", lambda r, w: r.users.list(limit=500), NO_B_DATA),
+    # In an organization's scope users.list reads that organization's members
+    # by construction, so not even the owner reaches B there; that row-level
+    # security keeps B's people out of any read of users is the table probe's proof.
+    Case("users.list", lambda r, w: r.users.list(limit=500), NO_B_DATA, control=SUCCEEDS),
     Case("users.list_direct_reports", lambda r, w: r.users.list_direct_reports(w.b.manager.id), EMPTY),
     Case("users.update", lambda r, w: r.users.update(replace(w.b.member, job_title=CHANGED)), NOT_FOUND),
     Case("users.soft_delete", lambda r, w: r.users.soft_delete(w.b.member.id), NOT_FOUND),

@@ -13,6 +13,7 @@ import json
 import re
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
@@ -22,13 +23,15 @@ from foundation_support import make_member, make_org
 from paging_support import every_page
 from pii_support import TEST_PII_KEY
 
-from ikenei import Database
+from ikenei import Database, load_settings
 from ikenei.config.key_format import parse_key
 from ikenei.db import pages
 from ikenei.db.pages import MAX_LIMIT, Page, Pages
-from ikenei.db.queries import Q, Query
+from ikenei.db.queries import Q, Query, load
 from ikenei.errors import InvalidData
 from ikenei.security.encryption import Cipher
+
+TQ = load(Path(__file__).parent / "sql" / "pages.sql")
 
 LIST_QUERIES = sorted(
     (q for q in vars(Q).values() if isinstance(q, Query) and "limit" in q.params
@@ -68,15 +71,33 @@ async def test_every_list_is_read_in_its_order_through_an_index(fresh_dsn: str, 
         statement = await conn.prepare(query.sql)
         values = [_SAMPLES.get(t.name) for t in statement.get_parameters()]
         async with conn.transaction():
-            await conn.execute("SET LOCAL enable_sort = off")
-            await conn.execute("SET LOCAL enable_seqscan = off")
-            await conn.execute("SET LOCAL enable_bitmapscan = off")
+            await conn.execute(TQ.price_out_sorts_and_scans.sql)
             document = await conn.fetchval("EXPLAIN (FORMAT JSON) " + query.sql, *values)
     finally:
         await conn.close()
     plan = json.loads(document)[0]["Plan"]
     assert plan["Node Type"] == "Limit", plan
-    assert not _nodes(plan, "Sort") and not _nodes(plan, "Incremental Sort"), json.dumps(plan, indent=1)
+    sorts = _nodes(plan, "Sort") + _nodes(plan, "Incremental Sort")
+    if query.name == "list_users":
+        # An organization's page sorts its members, read through their memberships
+        # (test_users_of_an_organization_are_read_through_its_memberships); the
+        # walk over every user, for a session with no scope, is in index order.
+        assert all(_relations(sort) == {"user_organizations", "users"} for sort in sorts), sorts
+    else:
+        assert not sorts, json.dumps(plan, indent=1)
+
+
+def _relations(plan: dict[str, Any]) -> set[str]:
+    found = {plan["Relation Name"]} if "Relation Name" in plan else set()
+    for child in plan.get("Plans", []):
+        found |= _relations(child)
+    return found
+
+
+def _rows_read(plan: dict[str, Any], relation: str) -> float:
+    """Rows the plan's scans of ``relation`` returned, over all their loops."""
+    own = plan.get("Actual Rows", 0) * plan.get("Actual Loops", 1) if plan.get("Relation Name") == relation else 0
+    return own + sum(_rows_read(child, relation) for child in plan.get("Plans", []))
 
 
 def _nodes(plan: dict[str, Any], kind: str) -> list[dict[str, Any]]:
@@ -179,3 +200,35 @@ async def test_members_page_through_the_organization_not_through_every_user(db: 
         await make_member(db, elsewhere.id)
     read = await every_page(lambda c: db.organizations.list_members(org.id, limit=2, after=c))
     assert [m.user_id for p in read for m in p] == [u.id for u in ours]
+
+
+async def test_users_of_an_organization_are_read_through_its_memberships(fresh_dsn: str) -> None:
+    """users.list in a small organization of a server with many people reads
+    that organization's people only, as the application role."""
+    settings = load_settings(database_url=fresh_dsn, pii_encryption_key=TEST_PII_KEY)
+    owner = await Database.connect(settings, role=None)
+    try:
+        small = await make_org(owner)
+        large = await make_org(owner)
+        ours = [await make_member(owner, small.id) for _ in range(3)]
+        for _ in range(150):
+            await make_member(owner, large.id)
+    finally:
+        await owner.close()
+    conn = await asyncpg.connect(fresh_dsn)
+    try:
+        await conn.execute(TQ.analyze_people.sql)
+    finally:
+        await conn.close()
+    explain = Query("explain", "EXPLAIN (ANALYZE, FORMAT JSON) " + Q.list_users.sql,
+                    Q.list_users.params, Q.list_users.order)
+    app = await Database.connect(settings, role="ikenei_app")
+    try:
+        async with app.organization(small.id) as org:
+            listed = await org.users.list(limit=10)
+            document = await org.users._x.value(explain, None, None, None, 11)
+    finally:
+        await app.close()
+    assert [u.id for u in listed] == [u.id for u in ours]
+    plan = (document if isinstance(document, list) else json.loads(document))[0]["Plan"]
+    assert _rows_read(plan, "users") <= len(ours), json.dumps(plan, indent=1)

@@ -19,7 +19,24 @@ SELECT * FROM user_records WHERE lower(email) = lower(:email);
 
 -- name: list_users(is_active, after_created_at, after_id, limit)
 -- A page of users in creation order; is_active NULL lists active and inactive.
-SELECT * FROM user_records
+-- Which users the scope may see is row-level security's word; where they are
+-- looked for follows the scope, so that no page walks every user of the
+-- server: an organization's scope reads its members through their
+-- memberships (and sorts them: at most the organization's size), a person's
+-- scope their own row, and only a session with no scope at all (the owner's
+-- maintenance) walks the users in creation order. Each branch's filter is
+-- decided once, before any row is read.
+SELECT * FROM (
+    SELECT u.* FROM user_organizations m JOIN user_records u ON u.id = m.user_id
+     WHERE m.organization_id = (SELECT current_organization_id())
+    UNION ALL
+    SELECT u.* FROM user_records u
+     WHERE u.id = (SELECT current_person_id()) AND (SELECT current_organization_id()) IS NULL
+    UNION ALL
+    SELECT u.* FROM user_records u
+     WHERE (SELECT current_organization_id()) IS NULL AND (SELECT current_person_id()) IS NULL
+       AND (SELECT current_person_email()) IS NULL AND (SELECT current_access_token_hash()) IS NULL
+) AS u
  WHERE (:is_active::boolean IS NULL OR is_active = :is_active)
    AND (created_at, id) > (coalesce(:after_created_at::timestamptz, '-infinity'), coalesce(:after_id::uuid, '00000000-0000-0000-0000-000000000000'::uuid))
  ORDER BY created_at, id

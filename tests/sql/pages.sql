@@ -1,0 +1,13 @@
+-- Test-only statements for tests/test_pages.py.
+
+-- name: price_out_sorts_and_scans#
+-- For the rest of the transaction: a sort, a sequential scan and a bitmap
+-- scan only where nothing else can answer, so a plan sorts only when no index
+-- gives the list's order.
+SET LOCAL enable_sort = off;
+SET LOCAL enable_seqscan = off;
+SET LOCAL enable_bitmapscan = off;
+
+-- name: analyze_people#
+-- Fresh statistics of the people's tables, so the planner sees their sizes.
+ANALYZE users, user_organizations;
