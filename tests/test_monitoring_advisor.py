@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import statistics
 import time
 from pathlib import Path
@@ -86,6 +87,24 @@ async def test_small_tables_and_covered_columns_get_nothing(large_dsn: str, tmp_
         tmp_path, min_savings=0.0,
     )
     assert advice.suggestions == [] and advice.checked == 2
+
+
+async def test_a_statement_of_maintenance_alone_earns_no_index(large_dsn: str, tmp_path: Path) -> None:
+    path = tmp_path / "workload.sql"
+    path.write_text(EQUALITY + ";\n")
+    async with server.session(large_dsn) as session:
+        schema = await advisor.load_schema(session)
+        [statement] = workload.read_sql_file(path, set(schema.columns))
+        advice = await advisor.advise(session, [dataclasses.replace(statement, maintenance=True)])
+        await assert_session_clean(session, large_dsn)
+    assert advice.suggestions == [] and advice.checked == 1
+    assert "not weighed: 1 statements that run only in maintenance (the retention run): workload.sql:1" in advice.notes
+
+
+def test_the_retention_run_is_the_maintenance_of_the_named_queries() -> None:
+    marked = {s.label for s in workload.named_queries() if s.maintenance}
+    assert "purge_erased_person_leftovers" in marked and "purge_audit_log" in marked
+    assert marked == set(workload.maintenance_query_names()) - {"enable_retention_purge"}
 
 
 async def test_the_projects_own_workload_gets_no_suggestion(large_dsn: str) -> None:

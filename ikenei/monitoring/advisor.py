@@ -15,6 +15,13 @@ statement on its table is planned with it:
   back, under ``lock_timeout`` and ``statement_timeout``, and only on tables
   up to ``max_table_bytes``.
 
+Statements that run only in maintenance (the named queries of the daily
+retention run, ``Statement.maintenance``) are planned but get no candidates:
+an index is maintained by every write to its table, all day, and a
+statement that runs once a day in a batch job cannot pay for that (Dexter
+leaves out statements below a total time in pg_stat_statements for the same
+reason). The advice notes them.
+
 A statement is helped when its best candidate cuts its estimated cost (of its
 generic plan) by at least ``min_savings`` percent; a pair wins over a single
 column only when it is at least 10 % cheaper still. A suggestion whose columns
@@ -262,6 +269,7 @@ async def advise(
     else:
         notes.append("method: hypopg (hypothetical indexes)")
     skipped: list[tuple[str, str]] = []
+    maintenance: list[str] = []
     before: dict[str, float] = {}
     wanted: dict[tuple[str, tuple[str, ...]], list[Statement]] = {}
     async with rolled_back(session.executor) as outer:
@@ -278,6 +286,9 @@ async def advise(
                 before[statement.label] = await _cost(session, statement)
             except IkeneiError as exc:
                 skipped.append((statement.label, str(exc).splitlines()[0]))
+                continue
+            if statement.maintenance:
+                maintenance.append(statement.label)
                 continue
             for candidate in candidates(statement, schema, min_rows):
                 wanted.setdefault(candidate, []).append(statement)
@@ -296,6 +307,9 @@ async def advise(
                 )
             except IkeneiError as exc:
                 skipped.append((f"{table} ({', '.join(columns)})", str(exc).splitlines()[0]))
+    if maintenance:
+        notes.append(f"not weighed: {len(maintenance)} statements that run only in maintenance "
+                     f"(the retention run): {', '.join(maintenance)}")
     suggestions = _choose(workload, before, after, sizes, min_savings, calls or {})
     for suggestion in suggestions:
         suggestion.writes = [

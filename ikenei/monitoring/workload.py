@@ -1,7 +1,8 @@
 """The statements monitoring works on, parsed by PostgreSQL's own parser (pglast).
 
 - ``named_queries()``: every named query of ``sql/queries`` (the project's
-  whole workload, known in advance), with its ``$n`` parameters;
+  whole workload, known in advance), with its ``$n`` parameters; those of
+  the maintenance files (``MAINTENANCE_FILES``) are marked as such;
 - ``read_sql_file(path)``: the statements of a ``--sql`` file, one per ``;``,
   each a read or a write of our tables, or ``InvalidData`` naming the line;
 - ``name_of(sql)``: the named query a statement text (as pg_stat_statements
@@ -44,6 +45,8 @@ class Statement:
     kind: str  # "read" or "write"
     tables: frozenset[str]  # bare names of the tables it reads or writes
     line: int | None = None
+    #: Runs only in maintenance (the daily retention run), not on the application's behalf.
+    maintenance: bool = False
 
     @property
     def node(self) -> Any:
@@ -104,16 +107,29 @@ def _statement(label: str, node: Any, line: int | None) -> Statement:
 def named_queries() -> tuple[Statement, ...]:
     """Every named query that reads or writes a table, in name order."""
     found = []
+    maintenance = maintenance_query_names()
     for name in sorted(vars(Q)):
         query: Query = getattr(Q, name)
         for raw in parser.parse_sql(query.sql):
             statement = _statement(name, raw.stmt, None)
             if statement.kind and statement.tables:
                 # The query's own text: the parameters are those asyncpg sends.
-                found.append(
-                    Statement(name, query.sql, len(query.params), statement.kind, statement.tables)
-                )
+                found.append(Statement(
+                    name, query.sql, len(query.params), statement.kind, statement.tables,
+                    maintenance=name in maintenance,
+                ))
     return tuple(found)
+
+
+#: The files of ``sql/queries`` whose statements run only in maintenance: the
+#: retention run, once a day, in one transaction (``ikenei retention run``).
+MAINTENANCE_FILES = ("retention.sql",)
+
+
+@functools.cache
+def maintenance_query_names() -> frozenset[str]:
+    """The named queries of the maintenance files."""
+    return frozenset(name for file in MAINTENANCE_FILES for name in vars(load(QUERIES_DIR / file)))
 
 
 @functools.cache
