@@ -113,8 +113,8 @@ test: $(STAMP) ## run the test suite against a real PostgreSQL
 
 test-db: test ## same as test
 
-test-drills: $(STAMP) ## the slow backup drills and figures (marker backup_drills; a few minutes)
-	$(BIN)/pytest -m backup_drills $(PYTEST_ARGS)
+test-drills: $(STAMP) ## the slow drills and figures (markers backup_drills, scale_drills; a few minutes)
+	$(BIN)/pytest -m "backup_drills or scale_drills" $(PYTEST_ARGS)
 
 bench: $(BENCH_STAMP) ## run the benchmarks
 	$(BIN)/python -m bench
