@@ -275,14 +275,17 @@ SELECT md5(k.p || '/r/' || i.id || '/' || q.position)::uuid, i.organization_id, 
 
 -- name: scale_insert_competency_ratings(seed, org_no)!
 -- What submit_feedback writes beside the answers: per submission and
--- competency the mean of its ratings and how many there are.
+-- competency the mean of its ratings and how many there are. The answers are
+-- found by submission (an index), not by organization (none: a scan of every
+-- organization's answers, for each organization).
 INSERT INTO feedback_ratings (id, organization_id, cycle_id, target_user_id, competency_id, submission_id,
                               invitation_id, relationship, rating, answer_count, created_at)
 SELECT md5(k.p || '/rt/' || r.submission_id || '/' || q.competency_id)::uuid, r.organization_id, r.cycle_id,
        r.target_user_id, q.competency_id, r.submission_id, r.invitation_id, r.relationship,
        round(avg(r.rating), 2), count(*), min(r.created_at)
   FROM (SELECT CAST(:seed AS int) || '/' || CAST(:org_no AS int) AS p) k
-  JOIN feedback_responses r ON r.organization_id = md5(k.p || '/org')::uuid
+  JOIN feedback_invitations i ON i.organization_id = md5(k.p || '/org')::uuid AND i.status = 'completed'
+  JOIN feedback_responses r ON r.submission_id = md5(k.p || '/sub/' || i.id)::uuid
   JOIN feedback_questions q ON q.id = r.question_id
  WHERE r.rating IS NOT NULL AND q.competency_id IS NOT NULL
  GROUP BY k.p, r.organization_id, r.cycle_id, r.target_user_id, r.submission_id, r.invitation_id,
