@@ -43,10 +43,10 @@ async def load_users(conn: asyncpg.Connection, count: int = USER_COUNT) -> None:
     """Insert the fixed users and refresh the planner's statistics on them."""
     executor = Executor(conn)
     async with executor.transaction() as tx:
-        await tx.execute(BQ.load_users, count, _NO_PASSWORD)
+        await tx.execute(BQ.load_users, count=count, password_hash=_NO_PASSWORD)
     await executor.execute(BQ.analyze_users)
 
 
 async def user_id(conn: asyncpg.Connection, number: int = LOOKUP_USER) -> UUID:
     """The id ``load_users`` gave user ``number``."""
-    return await Executor(conn).value(BQ.bench_user_id, number)
+    return await Executor(conn).value(BQ.bench_user_id, number=number)

@@ -336,7 +336,10 @@ async def scope(target: Target, spec: PathSpec) -> AsyncIterator[Repositories]:
             acting = target.fixture.invitation["rater_user_id"] if spec.scope == "rater" else target.fixture.admin_id
             organization = (target.fixture.invitation["organization_id"] if spec.scope == "rater"
                             else target.fixture.organization_id)
-            await x.value(Q.set_scope, organization, acting, None, ACTOR)
+            await x.value(
+                Q.set_scope, organization_id=organization, user_id=acting, user_email=None,
+                actor=ACTOR,
+            )
         yield Repositories(x, target.cipher)
 
 
@@ -483,11 +486,15 @@ async def submit_rates(dsn: str, settings: Settings, cipher: Cipher) -> float:
             try:
                 async with raw.acquire() as conn, conn.transaction():
                     x = Executor(conn)
-                    await x.execute(BQ.raw_submit_answers, invitation["id"], submission, answer_ids,
-                                    [a.question_id for a in answers], [a.rating for a in answers],
-                                    ciphertexts, cipher.current_key_id)
-                    await x.execute(BQ.raw_submit_ratings, submission)
-                    await x.execute(BQ.raw_submit_complete, invitation["id"])
+                    await x.execute(
+                        BQ.raw_submit_answers, invitation_id=invitation["id"],
+                        submission_id=submission, answer_ids=answer_ids,
+                        question_ids=[a.question_id for a in answers],
+                        ratings=[a.rating for a in answers], ciphertexts=ciphertexts,
+                        key_id=cipher.current_key_id,
+                    )
+                    await x.execute(BQ.raw_submit_ratings, submission_id=submission)
+                    await x.execute(BQ.raw_submit_complete, invitation_id=invitation["id"])
                     raise _RollBack
             except _RollBack:
                 pass

@@ -72,8 +72,8 @@ def reads(conn: asyncpg.Connection, user_id: UUID, orm: Any | None = None) -> tu
     plain = aiosql.from_path(QUERIES_DIR / "users.sql", "asyncpg")
     get_sql = Q.get_user.sql
     list_sql = Q.list_users.sql
-    # The raw calls pass positional arguments as $1, $2, ... number them.
-    if Q.list_users.params != ("is_active", "after_created_at", "after_id", "limit") or Q.list_users.order is not None:
+    # The raw calls pass positional arguments in $1, $2, ... order (Query.params).
+    if Q.list_users.params != ("is_active", "after_created_at", "after_id", "limit"):
         raise RuntimeError(f"list_users changed its parameters: {Q.list_users.params}")
 
     async def raw_get() -> Any:

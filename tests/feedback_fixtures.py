@@ -59,7 +59,9 @@ async def counts(db: Database) -> Counts:
 
 
 async def make_competency(db: Database, organization_id: UUID, name: str) -> UUID:
-    return await executor(db).value(TQ.insert_test_competency, organization_id, name)
+    return await executor(db).value(
+        TQ.insert_test_competency, organization_id=organization_id, name=name,
+    )
 
 
 @dataclass(frozen=True, slots=True)

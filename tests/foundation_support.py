@@ -57,11 +57,13 @@ async def counts(db: Database) -> Counts:
 
 
 async def stored_hash(db: Database, user_id: Any) -> str | None:
-    return await executor(db).value(TQ.get_stored_password_hash, user_id)
+    return await executor(db).value(TQ.get_stored_password_hash, user_id=user_id)
 
 
 async def insert_system_role(db: Database, name: str, permissions: list[str] | None = None) -> Role:
-    role = await executor(db).one(TQ.insert_system_role, Role, name, permissions or [])
+    role = await executor(db).one(
+        TQ.insert_system_role, Role, name=name, permissions=permissions or [],
+    )
     assert role is not None
     return role
 

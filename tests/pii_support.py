@@ -63,4 +63,4 @@ async def tables_holding(db: Database, text: str) -> list[str]:
     """The tables of the database with a row holding ``text`` (as text, or its bytes in a bytea)."""
     async with Executor(db._pool).transaction() as x:
         await x.execute(TQ.create_tables_holding_function)
-        return [t.table_name for t in await x.all(TQ.tables_holding, _TableName, text)]
+        return [t.table_name for t in await x.all(TQ.tables_holding, _TableName, needle=text)]

@@ -123,12 +123,16 @@ TAKEOVERS: dict[str, Callable[[Repositories, User], Awaitable[Any]]] = {
     "users.update email_verified": lambda r, u: r.users.update(replace(u, email_verified=not u.email_verified)),
     "users.set_password": lambda r, u: r.users.set_password(u.id, "bravo knows this one"),
     "users.soft_delete": lambda r, u: r.users.soft_delete(u.id),
-    "raw UPDATE email": lambda r, u: _x(r).execute(AQ.raw_set_email, u.id, "taken.over@bravo.example"),
+    "raw UPDATE email": lambda r, u: _x(r).execute(
+        AQ.raw_set_email, user_id=u.id, email="taken.over@bravo.example",
+    ),
     "raw UPDATE password_hash": lambda r, u: _x(r).execute(
-        AQ.raw_set_password_hash, u.id, hash_password("bravo knows this one", FAST_COST)),
-    "raw UPDATE is_active": lambda r, u: _x(r).execute(AQ.raw_deactivate, u.id),
-    "raw UPDATE deleted_at": lambda r, u: _x(r).execute(AQ.raw_soft_delete, u.id),
-    "raw UPDATE email_verified": lambda r, u: _x(r).execute(AQ.raw_verify_email, u.id),
+        AQ.raw_set_password_hash, user_id=u.id,
+        password_hash=hash_password("bravo knows this one", FAST_COST),
+    ),
+    "raw UPDATE is_active": lambda r, u: _x(r).execute(AQ.raw_deactivate, user_id=u.id),
+    "raw UPDATE deleted_at": lambda r, u: _x(r).execute(AQ.raw_soft_delete, user_id=u.id),
+    "raw UPDATE email_verified": lambda r, u: _x(r).execute(AQ.raw_verify_email, user_id=u.id),
 }
 
 #: B's scopes: its people manager acting, and B's maintenance scope.
@@ -197,7 +201,7 @@ async def test_before_the_password_an_email_scope_reaches_nothing_of_the_person(
         "privacy.list_consents": lambda r: r.privacy.list_consents(a.member.id),
         "privacy.list_processing": lambda r: r.privacy.list_processing(subject_user_id=a.member.id),
         "plain SELECT of users": lambda r: _x(r).value(AQ.visible_users),
-        "current_person_id()": lambda r: _x(r).value(AQ.person_of_email, a.member.email),
+        "current_person_id()": lambda r: _x(r).value(AQ.person_of_email, email=a.member.email),
         "users.set_password": lambda r: r.users.set_password(a.member.id, "a new secret"),
     }
     before = await snapshot(env.owner)
@@ -242,7 +246,9 @@ async def test_current_person_id_is_no_email_lookup(env: Env) -> None:
                        (env.app.organization(a.org.id), None),
                        (env.app.person(email=a.member.email), None),
                        (env.app.transaction(), None)):
-        assert await _in(scope, lambda r: _x(r).value(AQ.person_of_email, b.member.email)) == own
+        assert await _in(scope, lambda r: _x(r).value(
+            AQ.person_of_email, email=b.member.email,
+        )) == own
 
 
 async def test_a_sign_in_hash_is_answered_only_for_the_email_of_the_scope(env: Env) -> None:
@@ -253,10 +259,12 @@ async def test_a_sign_in_hash_is_answered_only_for_the_email_of_the_scope(env: E
               lambda: env.app.person(a.member.id),
               env.app.transaction)
     for scope in scopes:
-        assert await _in(scope(), lambda r: _x(r).value(AQ.sign_in_hash_of, b.member.email)) is None
+        assert await _in(scope(), lambda r: _x(r).value(
+            AQ.sign_in_hash_of, email=b.member.email,
+        )) is None
         assert await _in(scope(), lambda r: r.users.authenticate(b.member.email, PASSWORD)) is None
     own = await _in(env.app.person(email=b.member.email),
-                    lambda r: _x(r).value(AQ.sign_in_hash_of, b.member.email))
+                    lambda r: _x(r).value(AQ.sign_in_hash_of, email=b.member.email))
     assert own == b.member.id
 
 
@@ -280,7 +288,9 @@ async def test_an_event_about_another_organizations_user_is_refused_like_a_missi
     _same_refusal(foreign, missing)
     batch = await _in(scope(), lambda r: r.analytics.record_events([Event(a.org.id, "page.viewed", b.member.id)]))
     _same_refusal(batch, missing)
-    raw = await _in(scope(), lambda r: _x(r).execute(AQ.raw_record_event, a.org.id, b.member.id))
+    raw = await _in(scope(), lambda r: _x(r).execute(
+        AQ.raw_record_event, organization_id=a.org.id, user_id=b.member.id,
+    ))
     _same_refusal(raw, missing)
     # The owner's maintenance too: an event names a member of its organization.
     owner = await _in(env.owner.transaction(),
@@ -298,10 +308,12 @@ async def test_another_organizations_role_is_not_found_like_a_missing_one(env: E
         missing = await _in(scope(), lambda r: r.roles.assign(a.org.id, a.member.id, nowhere))
         assert isinstance(foreign, NotFound)
         _same_refusal(foreign, missing, b.role.id, nowhere)
-        raw_foreign = await _in(scope(), lambda r: _x(r).execute(AQ.raw_assign_role, a.org.id, a.member.id,
-                                                                  b.role.id))
-        raw_missing = await _in(scope(), lambda r: _x(r).execute(AQ.raw_assign_role, a.org.id, a.member.id,
-                                                                  nowhere))
+        raw_foreign = await _in(scope(), lambda r: _x(r).execute(
+            AQ.raw_assign_role, organization_id=a.org.id, user_id=a.member.id, role_id=b.role.id,
+        ))
+        raw_missing = await _in(scope(), lambda r: _x(r).execute(
+            AQ.raw_assign_role, organization_id=a.org.id, user_id=a.member.id, role_id=nowhere,
+        ))
         assert isinstance(raw_foreign, InvalidData) and raw_foreign.field == "role_id"
         _same_refusal(raw_foreign, raw_missing)
     assert await snapshot(env.owner) == before
@@ -326,7 +338,9 @@ async def test_user_records_shows_what_the_scope_sees_of_users_and_writes_nothin
     before = await snapshot(env.owner)
     for scope in (_b_scope(env, "B's people manager"), env.app.person(env.shared.id)):
         outcome = await _in(scope, lambda r: _x(r).execute(
-            AQ.raw_set_email_through_user_records, env.shared.id, "taken.over@bravo.example"))
+            AQ.raw_set_email_through_user_records, user_id=env.shared.id,
+            email="taken.over@bravo.example",
+        ))
         assert isinstance(outcome, DatabaseError), outcome
         assert "permission denied" in str(outcome)
     assert await snapshot(env.owner) == before

@@ -86,7 +86,9 @@ async def test_the_application_cannot_complete_or_decline_an_invitation_itself(
         before = await snapshot(db)
         with pytest.raises(OutOfScope, match="by its rater only"):
             async with app.organization(s.org.id) as org:
-                await raw(org).execute(TQ.set_invitation_status, invitation, status)
+                await raw(org).execute(
+                    TQ.set_invitation_status, invitation_id=invitation, status=status,
+                )
         assert changed_tables(before, await snapshot(db)) == []
 
 
@@ -201,12 +203,12 @@ async def test_no_statement_of_the_application_reads_a_raw_answer(db: Database, 
     s = await _answered_by_raters(db, app)
     query = getattr(TQ, JOINS[join])
     # The tables' owner can still run it (the attack is real, see "What is not defended").
-    assert await executor(db).execute(query, s.cycle.id) > 0
+    assert await executor(db).execute(query, cycle_id=s.cycle.id) > 0
     before = await snapshot(db)
     for acting in (None, s.target.id):
         with pytest.raises(DatabaseError, match="permission denied"):
             async with app.organization(s.org.id, user_id=acting) as org:
-                await raw(org).execute(query, s.cycle.id)
+                await raw(org).execute(query, cycle_id=s.cycle.id)
     assert changed_tables(before, await snapshot(db)) == []
 
 
@@ -215,8 +217,10 @@ async def test_the_application_cannot_write_an_answer_past_submit(db: Database, 
     before = await snapshot(db)
     with pytest.raises(DatabaseError, match="permission denied"):
         async with app.organization(s.org.id, user_id=s.target.id) as org:
-            await raw(org).execute(TQ.insert_answer, s.org.id, s.cycle.id, s.form.id, s.questions[0].id,
-                                   s.target.id)
+            await raw(org).execute(
+                TQ.insert_answer, organization_id=s.org.id, cycle_id=s.cycle.id, form_id=s.form.id,
+                question_id=s.questions[0].id, target_user_id=s.target.id,
+            )
     assert changed_tables(before, await snapshot(db)) == []
 
 
@@ -229,7 +233,9 @@ async def test_results_carry_no_rater_time_or_insertion_order(db: Database, app:
         results = [*await me.feedback.analyze(s.target.id, s.cycle.id),
                    *await me.feedback.results_by_group(s.target.id, s.cycle.id),
                    *await me.feedback.comments(s.target.id, s.cycle.id)]
-        served = await raw(me).all(TQ.comments_as_served, _Served, s.target.id, s.cycle.id)
+        served = await raw(me).all(
+            TQ.comments_as_served, _Served, target_user_id=s.target.id, cycle_id=s.cycle.id,
+        )
     for record in results:
         assert not set(dataclasses.astuple(record)) & identities, record
         assert not {type(v) for v in dataclasses.astuple(record)} & {datetime}, record
@@ -300,7 +306,7 @@ async def test_the_audit_trail_tells_nothing_of_anonymous_answers(db: Database, 
     assert shapes[0] == shapes[1] == [("feedback_invitations", "UPDATE",
                                        ("status", "started_at", "completed_at"))]
     # Nor when the answers are deleted (with their cycle, by the owner).
-    await executor(db).execute(TQ.delete_cycle, s.cycle.id)
+    await executor(db).execute(TQ.delete_cycle, cycle_id=s.cycle.id)
     for table in ("feedback_responses", "feedback_ratings"):
         assert await db.privacy.list_audit(table_name=table, limit=1000) == []
 
@@ -318,7 +324,9 @@ async def test_an_anonymous_form_needs_a_threshold_of_at_least_3(db: Database, a
                                                         anonymity_threshold=2),
         "make a named form with threshold 1 anonymous":
             lambda r: r.feedback.update_form(dataclasses.replace(s.form, is_anonymous=True)),
-        "by hand": lambda r: raw(r).execute(TQ.insert_form, s.org.id, True, 1),
+        "by hand": lambda r: raw(r).execute(
+            TQ.insert_form, organization_id=s.org.id, is_anonymous=True, anonymity_threshold=1,
+        ),
     }
     for name, attempt in attempts.items():
         with pytest.raises(InvalidData) as refused:
@@ -346,15 +354,19 @@ async def test_closing_an_anonymous_cycle_rewrites_its_answers_apart_from_their_
 ) -> None:
     s = await _answered_by_raters(db, app)
     # Until the close the rows hold the link, for the tables' owner.
-    assert await executor(db).execute(TQ.join_answers_by_xmin, s.cycle.id) > 0
-    assert (await executor(db).one(TQ.answer_stamps, _Stamps, s.cycle.id)).transactions == 4
+    assert await executor(db).execute(TQ.join_answers_by_xmin, cycle_id=s.cycle.id) > 0
+    assert (await executor(db).one(
+        TQ.answer_stamps, _Stamps, cycle_id=s.cycle.id,
+    )).transactions == 4
     counted = await counts(db)
     async with app.organization(s.org.id) as org:
         await org.feedback.close_cycle(s.cycle.id)
     # Not even the owner can join them now: one transaction (the close's), one date.
     for join in ("join_answers_by_xmin", "join_ratings_by_xmin"):
-        assert await executor(db).execute(getattr(TQ, join), s.cycle.id) == 0, join
-    assert await executor(db).one(TQ.answer_stamps, _Stamps, s.cycle.id) == _Stamps(1, 1, True)
+        assert await executor(db).execute(getattr(TQ, join), cycle_id=s.cycle.id) == 0, join
+    assert await executor(db).one(
+        TQ.answer_stamps, _Stamps, cycle_id=s.cycle.id,
+    ) == _Stamps(1, 1, True)
     # The same answers: counts, results, and comments that still decrypt (same row ids).
     assert await counts(db) == counted
     async with app.organization(s.org.id, user_id=s.target.id) as me:
@@ -368,4 +380,6 @@ async def test_closing_an_anonymous_cycle_rewrites_its_answers_apart_from_their_
 async def test_closing_a_named_forms_cycle_leaves_its_answers_as_written(db: Database, app: Database) -> None:
     s = await _answered_by_raters(db, app, anonymous=False)
     await db.feedback.close_cycle(s.cycle.id)
-    assert (await executor(db).one(TQ.answer_stamps, _Stamps, s.cycle.id)).transactions == 4
+    assert (await executor(db).one(
+        TQ.answer_stamps, _Stamps, cycle_id=s.cycle.id,
+    )).transactions == 4

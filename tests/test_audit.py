@@ -91,7 +91,7 @@ async def test_insert_records_the_columns_that_hold_a_value_never_the_values(db)
         "is_active", "email_verified", "created_at", "updated_at",
     ]
     for value in ("ada.lovelace@example.com", "Analyst", user.last_name, "$2b$"):
-        assert await raw(db).value(TQ.audit_log_mentions, value) is False, value
+        assert await raw(db).value(TQ.audit_log_mentions, text=value) is False, value
 
 
 async def test_update_records_only_the_changed_columns_and_the_actor(db):
@@ -102,7 +102,7 @@ async def test_update_records_only_the_changed_columns_and_the_actor(db):
     assert newest.action == "UPDATE"
     assert newest.changed_columns == ["job_title", "department"]  # not updated_at
     assert newest.actor == "admin-7"
-    assert await raw(db).value(TQ.audit_log_mentions, "Staff engineer") is False
+    assert await raw(db).value(TQ.audit_log_mentions, text="Staff engineer") is False
 
 
 async def test_an_update_that_changes_nothing_is_not_recorded(db):
@@ -133,7 +133,7 @@ async def test_deletes_are_recorded_also_when_they_cascade(db):
     user = await make_user(db)
     membership = await db.organizations.add_member(org.id, user.id)
     async with db.transaction(actor="dpo") as tx:
-        await tx.privacy._x.execute(TQ.hard_delete_user, user.id)
+        await tx.privacy._x.execute(TQ.hard_delete_user, user_id=user.id)
     [user_delete] = [e for e in await db.privacy.list_audit(table_name="users", row_id=user.id)
                      if e.action == "DELETE"]
     [member_delete] = [e for e in await db.privacy.list_audit(table_name="user_organizations",
@@ -168,8 +168,8 @@ async def test_the_actor_ends_with_its_transaction_on_a_pooled_connection(fresh_
 async def test_changes_by_the_application_role_are_recorded_though_it_cannot_write_the_log(db):
     x = raw(db)
     async with x.transaction() as tx:
-        await tx.value(TQ.become_app_role_signing_up, "app-role@example.com")
-        user_id = await tx.value(TQ.insert_user_as_is, "app-role@example.com")
+        await tx.value(TQ.become_app_role_signing_up, email="app-role@example.com")
+        user_id = await tx.value(TQ.insert_user_as_is, email="app-role@example.com")
     [entry] = await db.privacy.list_audit(table_name="users", row_id=user_id)
     assert entry.action == "INSERT"
     before = await counts(db)
@@ -177,7 +177,7 @@ async def test_changes_by_the_application_role_are_recorded_though_it_cannot_wri
                     "delete_audit_rows_directly"):
         with pytest.raises(DatabaseError, match="permission denied for table audit_log"):
             async with x.transaction() as tx:
-                await tx.value(TQ.become_app_role_signing_up, "app-role@example.com")
+                await tx.value(TQ.become_app_role_signing_up, email="app-role@example.com")
                 await tx.execute(getattr(TQ, attempt))
     assert await counts(db) == before
 

@@ -72,11 +72,11 @@ async def test_a_multi_row_insert_update_and_delete_leave_the_entries_of_a_row_t
     # the columns holding a value in table order, no entry for an update that
     # changes nothing but updated_at, the actor and time of the transaction.
     async with raw(db).transaction() as x:
-        await x.value(TQ.act_as, "dpo")
-        ann, ben, cat = [r.id for r in await x.all(TQ.insert_three_users, Id, "multi")]
-        assert await x.execute(TQ.update_three_users, "multi") == 3
-        assert await x.execute(TQ.delete_three_users, "multi") == 3
-        found = await x.all(TQ.audit_entries_of, Entry, [str(ann), str(ben), str(cat)])
+        await x.value(TQ.act_as, actor="dpo")
+        ann, ben, cat = [r.id for r in await x.all(TQ.insert_three_users, Id, prefix="multi")]
+        assert await x.execute(TQ.update_three_users, prefix="multi") == 3
+        assert await x.execute(TQ.delete_three_users, prefix="multi") == 3
+        found = await x.all(TQ.audit_entries_of, Entry, row_ids=[str(ann), str(ben), str(cat)])
 
     ann_columns = [*USER_REQUIRED, "job_title", "department", "profile_image_url", *USER_DEFAULTS,
                    "last_login_at", *USER_STAMPS]
@@ -99,9 +99,11 @@ async def test_a_multi_row_insert_records_each_rows_organization(db):
     org = await make_org(db)
     first, second = await make_user(db), await make_user(db)
     async with raw(db).transaction() as x:
-        await x.value(TQ.act_as, "dpo")
-        assert await x.execute(TQ.add_two_members, org.id, first.id, second.id) == 2
-        found = await x.all(TQ.audit_entries_of_table, Entry, "user_organizations")
+        await x.value(TQ.act_as, actor="dpo")
+        assert await x.execute(
+            TQ.add_two_members, organization_id=org.id, first_id=first.id, second_id=second.id,
+        ) == 2
+        found = await x.all(TQ.audit_entries_of_table, Entry, table_name="user_organizations")
     assert [(e.action, e.organization_id, e.actor) for e in found] == [("INSERT", org.id, "dpo")] * 2
     assert all(e.changed_columns[:1] == ["id"] and {"organization_id", "user_id"} <= set(e.changed_columns)
                for e in found)

@@ -50,7 +50,7 @@ from ikenei.security.encryption import (
 
 
 async def stored_comments(db: Database, setup: Setup) -> list[StoredComment]:
-    return await executor(db).all(TQ.list_stored_comments, StoredComment, setup.cycle.id)
+    return await executor(db).all(TQ.list_stored_comments, StoredComment, cycle_id=setup.cycle.id)
 
 
 # --------------------------------------------------------------------------- the cipher
@@ -346,7 +346,9 @@ async def test_a_comment_sent_as_text_is_refused_and_nothing_written(db: Databas
     answers.append({"question_id": str(q[3].id), "comment": "sent as text"})
     before = await counts(db)
     with pytest.raises(InvalidData) as caught:
-        await executor(db).value(Q.submit_feedback, invitation, None, answers)
+        await executor(db).value(
+            Q.submit_feedback, invitation_id=invitation, access_token_hash=None, answers=answers,
+        )
     assert caught.value.field == "comment"
     assert "encrypted by the application" in caught.value.reason
     assert await counts(db) == before
@@ -359,7 +361,7 @@ async def test_a_tampered_comment_is_refused_never_shown(db: Database) -> None:
     await give_feedback(db, s, "peer", (3, 3, 3), "the original words")
     [stored] = await stored_comments(db, s)
     # A byte in the middle of the text.
-    assert await executor(db).execute(TQ.flip_comment_bit, stored.id, 20) == 1
+    assert await executor(db).execute(TQ.flip_comment_bit, response_id=stored.id, position=20) == 1
     with pytest.raises(DecryptionFailed) as caught:
         await db.feedback.comments(s.target.id, s.cycle.id)
     error = caught.value
@@ -375,7 +377,7 @@ async def test_a_comment_moved_to_another_answer_is_refused(db: Database) -> Non
     await give_feedback(db, s, "peer", (3, 3, 3), "written by the first")
     await give_feedback(db, s, "peer", (3, 3, 3), "written by the second")
     first, second = await stored_comments(db, s)
-    assert await executor(db).execute(TQ.copy_comment, first.id, second.id) == 1
+    assert await executor(db).execute(TQ.copy_comment, from_id=first.id, to_id=second.id) == 1
     with pytest.raises(DecryptionFailed) as caught:
         await db.feedback.comments(s.target.id, s.cycle.id)
     assert caught.value.row_id == second.id
@@ -407,12 +409,15 @@ async def test_a_submitted_comment_cannot_appear_vanish_or_change_anything_else(
     # Removing it, or turning it back into text.
     for comment, ciphertext, key_id in ((None, None, None), ("plain", None, None)):
         with pytest.raises(Conflict) as caught:
-            await x.execute(TQ.update_stored_comment, stored.id, comment, ciphertext, key_id)
+            await x.execute(
+                TQ.update_stored_comment, response_id=stored.id, comment=comment,
+                ciphertext=ciphertext, key_id=key_id,
+            )
         assert caught.value.current == "submitted"
     # Adding one to an answer that had none.
-    rated_only = await x.value(TQ.get_uncommented_response, s.cycle.id)
+    rated_only = await x.value(TQ.get_uncommented_response, cycle_id=s.cycle.id)
     with pytest.raises(Conflict):
-        await x.execute(TQ.copy_comment, stored.id, rated_only)
+        await x.execute(TQ.copy_comment, from_id=stored.id, to_id=rated_only)
     assert await stored_comments(db, s) == [stored]
 
 
@@ -425,7 +430,9 @@ async def test_text_from_before_encryption_is_still_read(db: Database) -> None:
     answers.append({"question_id": str(q[3].id), "comment": "  older text  "})
     async with Executor(db._pool).transaction() as x:
         await x.value(TQ.allow_plaintext_sample_data)
-        await x.value(Q.submit_feedback, invitation, None, answers)
+        await x.value(
+            Q.submit_feedback, invitation_id=invitation, access_token_hash=None, answers=answers,
+        )
     [stored] = await stored_comments(db, s)
     assert (stored.comment, stored.comment_ciphertext, stored.comment_key_id) == (
         "older text",
@@ -456,11 +463,11 @@ async def test_notes_are_stored_encrypted_and_read_back(db: Database) -> None:
     assert entry.notes == "Struggled with chapter 3, privately."
     assert blank.notes is None
 
-    stored = await executor(db).one(TQ.get_stored_note, StoredNote, entry.id)
+    stored = await executor(db).one(TQ.get_stored_note, StoredNote, progress_id=entry.id)
     assert stored is not None
     assert (stored.notes, stored.notes_key_id) == (None, "test")
     assert stored.notes_ciphertext is not None and len(stored.notes_ciphertext) > OVERHEAD
-    none = await executor(db).one(TQ.get_stored_note, StoredNote, blank.id)
+    none = await executor(db).one(TQ.get_stored_note, StoredNote, progress_id=blank.id)
     assert none == StoredNote(blank.id, None, None, None)
 
     assert await db.learning.list_progress(plan_id) == [entry, blank]
@@ -472,14 +479,14 @@ async def test_notes_are_stored_encrypted_and_read_back(db: Database) -> None:
 async def test_a_tampered_note_is_refused_never_shown(db: Database) -> None:
     plan_id = await plan_of(db)
     entry = await db.learning.record_progress(plan_id, progress_percent=40, notes="a private note")
-    before = await executor(db).one(TQ.get_stored_note, StoredNote, entry.id)
+    before = await executor(db).one(TQ.get_stored_note, StoredNote, progress_id=entry.id)
     # The version byte: what is not a ciphertext of ours is refused by the database itself.
     with pytest.raises(InvalidData) as refused:
-        await executor(db).execute(TQ.flip_note_bit, entry.id, 0)
+        await executor(db).execute(TQ.flip_note_bit, progress_id=entry.id, position=0)
     assert refused.value.field == "notes_ciphertext"
-    assert await executor(db).one(TQ.get_stored_note, StoredNote, entry.id) == before
+    assert await executor(db).one(TQ.get_stored_note, StoredNote, progress_id=entry.id) == before
     # A byte of the encrypted text: stored, but detected on every read.
-    assert await executor(db).execute(TQ.flip_note_bit, entry.id, 15) == 1
+    assert await executor(db).execute(TQ.flip_note_bit, progress_id=entry.id, position=15) == 1
     for read in (db.learning.list_progress(plan_id), db.learning.get_plan_with_details(plan_id)):
         with pytest.raises(DecryptionFailed) as caught:
             await read
@@ -492,6 +499,8 @@ async def test_a_tampered_note_is_refused_never_shown(db: Database) -> None:
 
 async def test_a_note_from_before_encryption_is_still_read(db: Database) -> None:
     plan_id = await plan_of(db)
-    progress_id = await executor(db).value(TQ.insert_legacy_note, plan_id, "older note")
+    progress_id = await executor(db).value(
+        TQ.insert_legacy_note, plan_id=plan_id, notes="older note",
+    )
     [entry] = await db.learning.list_progress(plan_id)
     assert (entry.id, entry.notes) == (progress_id, "older note")

@@ -421,15 +421,55 @@ async def test_columns_not_matching_the_record_are_refused(db, scratch):
     assert "exec_test_extra" in str(caught.value)
 
 
-async def test_arguments_are_passed_in_declared_order(db, scratch):
+async def test_arguments_are_passed_by_name_whatever_the_order_of_use(db, scratch):
     x = Executor(db._pool)
-    assert await x.one(scratch.exec_test_ordered, Pair, 10, 20) == Pair(a=20, b=10)
+    # $n order, worked out at load: the SQL uses :second first.
+    assert scratch.exec_test_ordered.params == ("second", "first")
+    assert await x.one(scratch.exec_test_ordered, Pair, first=10, second=20) == Pair(a=20, b=10)
+    assert await x.one(scratch.exec_test_ordered, Pair, second=20, first=10) == Pair(a=20, b=10)
     assert await x.one(scratch.exec_test_none, Pair) is None
+
+
+@pytest.mark.parametrize(
+    ("call", "names"),
+    [
+        ({"first": 10}, ["missing argument second"]),
+        ({"first": 10, "second": 20, "third": 30}, ["unknown argument third"]),
+        ({"first": 10, "sceond": 20}, ["missing argument second", "unknown argument sceond"]),
+        ({}, ["missing argument second, first"]),
+    ],
+    ids=["missing", "unknown", "misspelt", "none"],
+)
+async def test_a_missing_or_unknown_argument_name_is_a_type_error_naming_query_and_name(
+    db, scratch, call, names
+):
+    x = Executor(db._pool)
+    for method in (x.one, x.all):
+        with pytest.raises(TypeError) as caught:
+            await method(scratch.exec_test_ordered, Pair, **call)
+        message = str(caught.value)
+        assert message.startswith("query exec_test_ordered: ")
+        for name in names:
+            assert name in message
+        assert "(it takes second, first)" in message
+    no_arguments = r"query exec_test_count_scratch: unknown argument id \(it takes no arguments\)"
+    with pytest.raises(TypeError, match=no_arguments):
+        await x.value(scratch.exec_test_count_scratch, id=1)
+    with pytest.raises(TypeError, match="query exec_test_insert_scratch: missing argument label"):
+        await x.execute_many(scratch.exec_test_insert_scratch, [{"id": 1}])
+
+
+async def test_arguments_cannot_be_passed_by_position(db, scratch):
+    x = Executor(db._pool)
+    with pytest.raises(TypeError):
+        await x.one(scratch.exec_test_ordered, Pair, 10, 20)  # type: ignore[call-arg]
 
 
 async def test_one_found_returns_the_row_or_raises_not_found_naming_what(db, scratch):
     x = Executor(db._pool)
-    found = await x.one_found(scratch.exec_test_ordered, Pair, 10, 20, missing=("pair", 7))
+    found = await x.one_found(
+        scratch.exec_test_ordered, Pair, first=10, second=20, missing=("pair", 7),
+    )
     assert found == Pair(a=20, b=10)
     with pytest.raises(NotFound) as caught:
         await x.one_found(scratch.exec_test_none, Pair, missing=("pair", 7))
@@ -440,21 +480,24 @@ async def test_one_found_returns_the_row_or_raises_not_found_naming_what(db, scr
 async def test_executor_methods_on_one_connection(db, scratch):
     async with Executor(db._pool).transaction() as x:
         await x.execute(scratch.exec_test_make_scratch)
-        assert await x.execute(scratch.exec_test_insert_scratch, 1, "one") == 1
-        await x.execute_many(scratch.exec_test_insert_scratch, [(2, "two"), (3, "three")])
+        assert await x.execute(scratch.exec_test_insert_scratch, id=1, label="one") == 1
+        await x.execute_many(
+            scratch.exec_test_insert_scratch,
+            [{"id": 2, "label": "two"}, {"label": "three", "id": 3}],
+        )
         assert await x.copy_records("exec_scratch", ["id", "label"], [(4, "four"), (5, "five")]) == 2
         assert await x.value(scratch.exec_test_count_scratch) == 5
         with pytest.raises(AlreadyExists):
             async with x.transaction() as inner:  # a savepoint
-                await inner.execute(scratch.exec_test_insert_scratch, 6, "six")
-                await inner.execute(scratch.exec_test_insert_scratch, 1, "again")
+                await inner.execute(scratch.exec_test_insert_scratch, id=6, label="six")
+                await inner.execute(scratch.exec_test_insert_scratch, id=1, label="again")
         # The savepoint undid only its own rows; the transaction goes on.
         assert await x.value(scratch.exec_test_count_scratch) == 5
-        assert await x.execute(scratch.exec_test_relabel_scratch, "same") == 5
+        assert await x.execute(scratch.exec_test_relabel_scratch, label="same") == 5
         rows = await x.all(scratch.exec_test_list_scratch, Scratch)
         assert rows == [Scratch(i, "same") for i in range(1, 6)]
         with pytest.raises(InvalidData) as caught:
             async with x.transaction() as inner:
-                await inner.execute(scratch.exec_test_insert_scratch, 7, None)
+                await inner.execute(scratch.exec_test_insert_scratch, id=7, label=None)
         assert caught.value.field == "label"
         assert await x.value(scratch.exec_test_count_scratch) == 5

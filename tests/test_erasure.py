@@ -61,7 +61,9 @@ async def traces(db: Database, *needles: str) -> list[tuple[str, str]]:
     """Where any of the needles is still written, in any column of any table (ignoring case)."""
     async with Executor(db._pool).transaction() as x:
         await x.execute(TQ.create_traces_function)
-        return [(t.needle, t.column_name) for t in await x.all(TQ.traces, _Trace, list(needles))]
+        return [(t.needle, t.column_name) for t in await x.all(
+            TQ.traces, _Trace, needles=list(needles),
+        )]
 
 
 def forms_of(user_id: UUID) -> tuple[str, str]:

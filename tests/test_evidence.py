@@ -46,10 +46,10 @@ async def test_a_level_change_carries_its_evidence_into_the_history(db: Database
     assert (e.note, e.url, e.cycle_id, e.plan_id, e.recorded_by) == (
         "Ran the incident review calmly", "https://wiki.example/review-42", s.cycle.id, plan.id, manager.id)
     # The note is stored encrypted: neither the table nor any other holds its text.
-    stored = await executor(db).one(TQ.get_stored_evidence, _Stored, e.id)
+    stored = await executor(db).one(TQ.get_stored_evidence, _Stored, evidence_id=e.id)
     assert stored is not None and stored.note_ciphertext is not None
     assert b"incident" not in stored.note_ciphertext
-    assert await executor(db).value(TQ.count_rows_mentioning, "incident review") == 0
+    assert await executor(db).value(TQ.count_rows_mentioning, text="incident review") == 0
 
 
 async def test_bad_evidence_is_refused_with_the_level_change(db: Database) -> None:

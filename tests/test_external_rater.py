@@ -82,7 +82,10 @@ async def test_a_token_scope_sees_no_row_of_any_table_and_changes_none(env: Env)
     async with env.app.external_rater(env.world.a.access_token) as rater:
         x = raw(rater)
         await x.execute(ITQ.create_probe_function)
-        probes = await x.all(ITQ.probe_tables, Probe, None, ["roles", "competency_categories"], True)
+        probes = await x.all(
+            ITQ.probe_tables, Probe, other_than=None,
+            shared_tables=["roles", "competency_categories"], write=True,
+        )
     assert probes, "the probe found no table with row-level security"
     for p in probes:
         # The raw answers are not even readable by the application (-1: no privilege).

@@ -370,9 +370,11 @@ async def test_invite_members_and_an_external_rater(db: Database) -> None:
     assert timedelta(days=29) < ext.token_expires_at - datetime.now(UTC) <= timedelta(days=30)
 
     # Only the digest is kept; the token itself is nowhere in the row.
-    stored = await executor(db).value(TQ.get_stored_token_hash, ext.id)
+    stored = await executor(db).value(TQ.get_stored_token_hash, invitation_id=ext.id)
     assert stored == hashlib.sha256(token.encode()).digest()
-    assert await executor(db).value(TQ.invitation_row_mentions, ext.id, token) is False
+    assert await executor(db).value(
+        TQ.invitation_row_mentions, invitation_id=ext.id, text=token,
+    ) is False
 
     opened = await fb.get_invitation_by_token(token)
     assert (opened.id, opened.cycle_id, opened.form_id, opened.form_title, opened.target_name) == (
@@ -556,7 +558,9 @@ async def test_pending_raters_feed_reminders(db: Database) -> None:
     await fb.start_invitation(b)
     # Sent four days ago and reminded half an hour ago (reminders keep 3 days apart).
     await fb.mark_invitation_sent(b)
-    await executor(db).execute(PQ.backdate_invitation_sent, b, datetime.now(UTC) - timedelta(days=4))
+    await executor(db).execute(
+        PQ.backdate_invitation_sent, invitation_id=b, sent_at=datetime.now(UTC) - timedelta(days=4),
+    )
     await fb.record_reminder(b, at=datetime.now(UTC) - timedelta(minutes=30))
     await fb.mark_invitation_sent(a)
 
@@ -646,14 +650,18 @@ async def test_submit_writes_answers_ratings_and_completes_the_invitation(db: Da
     done = await fb.get_invitation(invitation_id)
     assert done.status == "completed" and done.completed_at is not None and done.started_at is not None
 
-    ratings = await executor(db).all(TQ.list_submission_ratings, StoredRating, submission)
+    ratings = await executor(db).all(
+        TQ.list_submission_ratings, StoredRating, submission_id=submission,
+    )
     by_competency = {r.competency_id: r for r in ratings}
     assert (by_competency[s.communication].rating, by_competency[s.communication].answer_count) == (
         Decimal("3.50"), 2)
     assert (by_competency[s.delivery].rating, by_competency[s.delivery].answer_count) == (Decimal("4.00"), 1)
     assert {r.relationship for r in ratings} == {"peer"}
     # A named form keeps the link to the invitation.
-    links = await executor(db).all(TQ.list_stored_answer_links, StoredLink, submission)
+    links = await executor(db).all(
+        TQ.list_stored_answer_links, StoredLink, submission_id=submission,
+    )
     assert {link.invitation_id for link in links} == {invitation_id}
 
 
@@ -670,7 +678,9 @@ async def test_an_anonymous_submission_keeps_no_link_to_its_rater(db: Database) 
     s = await make_setup(db, anonymous=True)
     invitation_id = await invite_member(db, s, "peer")
     submission = await db.feedback.submit(invitation_id, answers(s, (3, 4, 5), "Fine"))
-    links = await executor(db).all(TQ.list_stored_answer_links, StoredLink, submission)
+    links = await executor(db).all(
+        TQ.list_stored_answer_links, StoredLink, submission_id=submission,
+    )
     assert len(links) == 6
     assert {link.invitation_id for link in links} == {None}
     # Only the day is kept, so the time cannot single out a rater either.

@@ -168,7 +168,9 @@ async def build_world(db: Database) -> World:
         Answer(q[0].id, 2, RATED_COMMENT), Answer(q[1].id, 3), Answer(q[2].id, 4),
         Answer(q[3].id, comment=TEXT_COMMENT),
     ])
-    given_named_responses = list(await executor(db).value(TQ.list_invitation_response_ids, invitation))
+    given_named_responses = list(await executor(db).value(
+        TQ.list_invitation_response_ids, invitation_id=invitation,
+    ))
     await give_feedback(db, named_given, "peer", (4, 4, 4), "a named colleague's remark")
     external = await db.feedback.invite(
         named_given.cycle.id, target_user_id=uma.id, relationship="external",
@@ -235,7 +237,7 @@ async def run_erase(dsn: str, email: str | None = EMAIL, **options: Any) -> tupl
 async def columns_holding(db: Database, text: str) -> list[str]:
     async with Executor(db._pool).transaction() as x:
         await x.execute(TQ.create_columns_holding_function)
-        return [c.column_name for c in await x.all(TQ.columns_holding, _Column, text)]
+        return [c.column_name for c in await x.all(TQ.columns_holding, _Column, needle=text)]
 
 
 async def fingerprints(db: Database) -> dict[str, tuple[int, str]]:
@@ -527,7 +529,9 @@ async def test_erasure_removes_comments_but_keeps_ratings_given_on_named_forms(d
     results = await db.feedback.results_by_group(otto, cycle)
     await run_erase(fresh_dsn)
     assert await db.feedback.results_by_group(otto, cycle) == results
-    counts = await executor(db).value(TQ.count_comments_of_response_rows, world.given_named_responses)
+    counts = await executor(db).value(
+        TQ.count_comments_of_response_rows, response_ids=world.given_named_responses,
+    )
     # The text-only answer is gone, the three rated answers stay without a comment.
     assert counts == {"answers": 3, "with_comment": 0}
 
@@ -630,24 +634,36 @@ def test_the_salt_is_required_beside_the_embedded_server():
 async def test_only_an_erasure_may_remove_a_submitted_comment(db, world):
     """The migration's switch: with ikenei.erasure on, a comment may be removed, nothing else."""
     rated, text_only = await executor(db).all(
-        TQ.list_commented_answers, _CommentedAnswer, world.given_named_responses
+        TQ.list_commented_answers, _CommentedAnswer, response_ids=world.given_named_responses
     )
     assert rated.rating is not None and text_only.rating is None
     response_id = rated.id
     with pytest.raises(Conflict):
-        await executor(db).execute(CRYPTO.update_stored_comment, response_id, None, None, None)
+        await executor(db).execute(
+            CRYPTO.update_stored_comment, response_id=response_id, comment=None, ciphertext=None,
+            key_id=None,
+        )
     async with Executor(db._pool).transaction() as x:
         await x.value(Q.enable_gdpr_erasure)
         with pytest.raises(Conflict):  # writing another comment stays refused
             async with x.transaction() as attempt:
                 await attempt.execute(
-                    CRYPTO.update_stored_comment, response_id, "new words", None, None
+                    CRYPTO.update_stored_comment, response_id=response_id, comment="new words",
+                    ciphertext=None, key_id=None,
                 )
-        await x.execute(CRYPTO.update_stored_comment, response_id, None, None, None)
-    cleared = await executor(db).one(CRYPTO.get_stored_comment, StoredComment, response_id)
+        await x.execute(
+            CRYPTO.update_stored_comment, response_id=response_id, comment=None, ciphertext=None,
+            key_id=None,
+        )
+    cleared = await executor(db).one(
+        CRYPTO.get_stored_comment, StoredComment, response_id=response_id,
+    )
     assert cleared == StoredComment(response_id, None, None, None)
     # The switch ended with its transaction.
     async with Executor(db._pool).transaction() as x:
         assert await x.value(Q.enable_gdpr_erasure) == "on"
     with pytest.raises(Conflict):
-        await executor(db).execute(CRYPTO.update_stored_comment, text_only.id, None, None, None)
+        await executor(db).execute(
+            CRYPTO.update_stored_comment, response_id=text_only.id, comment=None, ciphertext=None,
+            key_id=None,
+        )

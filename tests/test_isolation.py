@@ -784,9 +784,14 @@ async def probe(
     try:
         async with Executor(db._pool).transaction() as x:
             if scope is not None:
-                await x.value(Q.set_scope, scope, None, None, None)
+                await x.value(
+                    Q.set_scope, organization_id=scope, user_id=None, user_email=None, actor=None,
+                )
             await x.execute(TQ.create_probe_function)
-            raise Rollback(await x.all(TQ.probe_tables, Probe, other_than, SHARED_ROW_TABLES, write))
+            raise Rollback(await x.all(
+                TQ.probe_tables, Probe, other_than=other_than, shared_tables=SHARED_ROW_TABLES,
+                write=write,
+            ))
     except Rollback as done:
         return done.value
 

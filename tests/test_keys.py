@@ -156,7 +156,7 @@ async def test_rotation_moves_every_value_to_the_current_key(fresh_dsn: str) -> 
     async with connected(fresh_dsn, K1) as db:
         written = await write_under(db)
         legacy = await Executor(db._pool).value(
-            TQ.insert_legacy_note, written.plan, "note from before"
+            TQ.insert_legacy_note, plan_id=written.plan, notes="note from before"
         )
 
     async with connected(fresh_dsn, K2, K1) as db:
@@ -199,7 +199,7 @@ async def test_rotation_moves_every_value_to_the_current_key(fresh_dsn: str) -> 
         comments, notes = await read_back(db, written)
         assert comments == written.comments
         assert notes == [*written.notes, "note from before", "under k2 already"]
-        stored = await Executor(db._pool).one(TQ.get_stored_note, StoredNote, legacy)
+        stored = await Executor(db._pool).one(TQ.get_stored_note, StoredNote, progress_id=legacy)
         assert stored is not None and stored.notes is None
         assert await tables_holding(db, "note from before") == []
 
@@ -258,10 +258,14 @@ async def test_an_interrupted_rotation_leaves_everything_readable_and_resumes(
 async def test_a_value_that_does_not_decrypt_is_reported_and_left_alone(fresh_dsn: str) -> None:
     async with connected(fresh_dsn, K1) as db:
         written = await write_under(db, comments=3, notes=0)
-        stored = await Executor(db._pool).all(TQ.list_stored_comments, StoredComment, written.cycle)
+        stored = await Executor(db._pool).all(
+            TQ.list_stored_comments, StoredComment, cycle_id=written.cycle,
+        )
         damaged = stored[1]
-        await Executor(db._pool).execute(TQ.flip_comment_bit, damaged.id, 20)
-        damaged = await Executor(db._pool).one(TQ.get_stored_comment, StoredComment, damaged.id)
+        await Executor(db._pool).execute(TQ.flip_comment_bit, response_id=damaged.id, position=20)
+        damaged = await Executor(db._pool).one(
+            TQ.get_stored_comment, StoredComment, response_id=damaged.id,
+        )
 
     lines: list[str] = []
     rotation = await keys.rotate(fresh_dsn, cipher(K2, K1), out=lines.append)
@@ -275,7 +279,9 @@ async def test_a_value_that_does_not_decrypt_is_reported_and_left_alone(fresh_ds
     )
     async with connected(fresh_dsn, K2, K1) as db:
         assert (
-            await Executor(db._pool).one(TQ.get_stored_comment, StoredComment, damaged.id)
+            await Executor(db._pool).one(
+                TQ.get_stored_comment, StoredComment, response_id=damaged.id,
+            )
             == damaged
         )
         assert await in_use(db) == [
@@ -304,7 +310,7 @@ async def test_two_rotations_at_once_encrypt_each_value_once(fresh_dsn: str) -> 
 async def test_status_counts_values_per_column_and_key(fresh_dsn: str) -> None:
     async with connected(fresh_dsn, K1) as db:
         written = await write_under(db, comments=2, notes=1)
-        await Executor(db._pool).value(TQ.insert_legacy_note, written.plan, "older")
+        await Executor(db._pool).value(TQ.insert_legacy_note, plan_id=written.plan, notes="older")
     state = await keys.status(fresh_dsn, cipher(K2, K1))
     assert state.current_key_id == "k2"
     assert [(k.key_id, k.retired_at) for k in state.keys] == [("k1", None), ("k2", None)]
@@ -422,7 +428,7 @@ async def test_start_up_refuses_keys_that_cannot_read_every_stored_value(fresh_d
         await write_under(db, comments=1, notes=1)
         # As a value written under k1 while a rotation retired it could leave it
         # before the database refused such writes: retired, yet still in use.
-        await Executor(db._pool).execute(TQ.retire_encryption_key, "k1")
+        await Executor(db._pool).execute(TQ.retire_encryption_key, key_id="k1")
         before = await in_use(db)
     with pytest.raises(ConfigError) as caught:
         await Database.connect(load_settings(database_url=fresh_dsn, pii_encryption_key=K2))

@@ -427,7 +427,7 @@ async def test_the_database_refuses_a_move_that_skips_the_guarded_queries(db, pa
         plan = await getattr(db.learning, step)(plan.id)
 
     with pytest.raises(Conflict) as refused:
-        await raw(db).execute(TQ.force_learning_plan_status, plan.id, target)
+        await raw(db).execute(TQ.force_learning_plan_status, plan_id=plan.id, status=target)
 
     assert refused.value.current == plan.status
     assert await db.learning.get_plan(plan.id) == plan
@@ -438,7 +438,9 @@ async def test_the_database_lets_an_allowed_move_through_without_the_guarded_que
     person = await new_member(db, acme)
     plan = await db.learning.create_plan(acme, person, title="Grow", status="draft")
 
-    assert await raw(db).execute(TQ.force_learning_plan_status, plan.id, "active") == 1
+    assert await raw(db).execute(
+        TQ.force_learning_plan_status, plan_id=plan.id, status="active",
+    ) == 1
     assert (await db.learning.get_plan(plan.id)).status == "active"
 
 

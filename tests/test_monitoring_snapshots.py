@@ -84,9 +84,12 @@ async def test_snapshot_holds_no_lock_that_blocks_writes(large_dsn: str) -> None
             ex = session.executor
             async with ex.transaction():
                 await ex.value(Q.limit_snapshot_wait)
-                snapshot_id = await ex.value(Q.insert_snapshot, False, None, None, None, None, None)
-                await ex.execute(Q.insert_table_stats, snapshot_id)
-                await ex.execute(Q.insert_index_stats, snapshot_id)
+                snapshot_id = await ex.value(
+                    Q.insert_snapshot, statements_available=False, pool_size=None, pool_max=None,
+                    pool_idle=None, pool_in_use=None, pool_waiting=None,
+                )
+                await ex.execute(Q.insert_table_stats, snapshot_id=snapshot_id)
+                await ex.execute(Q.insert_index_stats, snapshot_id=snapshot_id)
                 await conn.execute("SET lock_timeout = '1s'")
                 await conn.execute("INSERT INTO probe_rows (a, b, c) VALUES (1, 1, 'w')")
                 await conn.execute("UPDATE probe_rows SET c = 'u' WHERE id = 1")

@@ -220,13 +220,14 @@ async def test_users_of_an_organization_are_read_through_its_memberships(fresh_d
         await conn.execute(TQ.analyze_people.sql)
     finally:
         await conn.close()
-    explain = Query("explain", "EXPLAIN (ANALYZE, FORMAT JSON) " + Q.list_users.sql,
-                    Q.list_users.params, Q.list_users.order)
+    explain = Query("explain", "EXPLAIN (ANALYZE, FORMAT JSON) " + Q.list_users.sql, Q.list_users.params)
     app = await Database.connect(settings, role="ikenei_app")
     try:
         async with app.organization(small.id) as org:
             listed = await org.users.list(limit=10)
-            document = await org.users._x.value(explain, None, None, None, 11)
+            document = await org.users._x.value(
+                explain, is_active=None, after_created_at=None, after_id=None, limit=11
+            )
     finally:
         await app.close()
     assert [u.id for u in listed] == [u.id for u in ours]

@@ -343,9 +343,12 @@ async def test_plain_sql_in_an_attackers_scope_reaches_no_row_of_the_person(env:
         async with env.app.organization(w.org.id, user_id=attacker.user.id) as repos:
             x: Executor = repos.users._x
             await x.execute(PQ.create_reach_functions)
-            found = {table: await x.one(PQ.rows_about, Reach, table, column, target.user.id, True)
+            found = {table: await x.one(
+                PQ.rows_about, Reach, table_name=table, column_name=column, person=target.user.id,
+                write=True,
+            )
                      for table, column in PERSONAL_TABLES}
-            objectives = await x.value(PQ.objectives_of_plan, target.plan.id)
+            objectives = await x.value(PQ.objectives_of_plan, plan_id=target.plan.id)
             raise _Rollback((found, objectives))
     except _Rollback as done:
         found, objectives = done.value
@@ -363,7 +366,10 @@ async def test_the_policies_see_the_rows_the_owner_sees(env: Env) -> None:
         async with env.app.organization(w.org.id, user_id=w.employee.user.id) as repos:
             x: Executor = repos.users._x
             await x.execute(PQ.create_reach_functions)
-            raise _Rollback({table: await x.one(PQ.rows_about, Reach, table, column, w.employee.user.id, False)
+            raise _Rollback({table: await x.one(
+                PQ.rows_about, Reach, table_name=table, column_name=column,
+                person=w.employee.user.id, write=False,
+            )
                              for table, column in PERSONAL_TABLES})
     except _Rollback as done:
         found = done.value
@@ -440,7 +446,7 @@ async def _holding(env: Env, permissions: list[str], call: Call) -> Any:
         async with env.app.organization(w.org.id) as repos:
             role = await repos.roles.create(w.org.id, name="only_this", permissions=permissions)
             await repos.roles.assign(w.org.id, holder.user.id, role.id)
-            await repos.users._x.value(PQ.set_acting_person, holder.user.id)
+            await repos.users._x.value(PQ.set_acting_person, user_id=holder.user.id)
             try:
                 raise _Rollback(await call(repos, w, holder))
             except IkeneiError as exc:

@@ -88,7 +88,7 @@ async def test_a_list_query_under_the_application_role_reads_the_scope_in_an_ini
     try:
         async with app.organization(org.id) as tx:
             # The first page: every filter and cursor argument NULL, a page of 50.
-            found = await raw(tx).value(explain, *[50 if p == "limit" else None for p in explain.params])
+            found = await raw(tx).value(explain, **{p: 50 if p == "limit" else None for p in explain.params})
     finally:
         await app.close()
     [plan] = json.loads(found) if isinstance(found, str) else found

@@ -68,7 +68,9 @@ async def test_a_new_version_closes_the_old_one_at_the_same_instant(db):
     history = await db.privacy.list_consents(user.id)
     assert [c.id for c in history] == [new.id, old.id]
     assert history[1].withdrawn_at == new.granted_at
-    assert await raw(db).value(TQ.count_open_consents, user.id, "ai_recommendations") == 1
+    assert await raw(db).value(
+        TQ.count_open_consents, user_id=user.id, purpose="ai_recommendations",
+    ) == 1
     assert await db.privacy.has_consent(user.id, "ai_recommendations") is True
 
 
@@ -160,18 +162,20 @@ async def test_racing_grants_of_different_versions_leave_exactly_one_open(db):
     history = await db.privacy.list_consents(user.id)
     assert len(history) == 8
     assert [c.withdrawn_at for c in history].count(None) == 1
-    assert await raw(db).value(TQ.count_open_consents, user.id, "feedback_processing") == 1
+    assert await raw(db).value(
+        TQ.count_open_consents, user_id=user.id, purpose="feedback_processing",
+    ) == 1
 
 
 async def test_a_recorded_consent_cannot_be_rewritten(db):
     user = await make_user(db)
     consent = await db.privacy.grant_consent(user.id, "analytics", "v1")
     with pytest.raises(Conflict) as caught:
-        await raw(db).execute(TQ.update_consent_granted_at, consent.id)
+        await raw(db).execute(TQ.update_consent_granted_at, consent_id=consent.id)
     assert caught.value.current == "granted"
     withdrawn = await db.privacy.withdraw_consent(user.id, "analytics")
     with pytest.raises(Conflict) as caught:
-        await raw(db).execute(TQ.reopen_consent, consent.id)
+        await raw(db).execute(TQ.reopen_consent, consent_id=consent.id)
     assert caught.value.current == "withdrawn"
     assert await db.privacy.list_consents(user.id) == [withdrawn]
 
@@ -186,7 +190,7 @@ async def test_consents_are_audited_and_go_with_an_erased_person(db):
         ("UPDATE", ["withdrawn_at"], str(user.id)),
         ("INSERT", ["id", "user_id", "purpose", "consent_version", "granted_at"], str(user.id)),
     ]
-    await raw(db).execute(TQ.hard_delete_user, user.id)
+    await raw(db).execute(TQ.hard_delete_user, user_id=user.id)
     assert await db.privacy.list_consents(user.id) == []
 
 
@@ -209,7 +213,7 @@ async def test_log_and_list_processing(db):
     assert await db.privacy.list_processing(subject_user_id=user.id) == [erasure, export]
     assert await db.privacy.list_processing(subject_reference=reference, limit=1) == [erasure]
     # No foreign key: the entry stays when its subject is gone.
-    await raw(db).execute(TQ.hard_delete_user, user.id)
+    await raw(db).execute(TQ.hard_delete_user, user_id=user.id)
     assert await db.privacy.list_processing(subject_user_id=user.id) == [erasure, export]
 
 

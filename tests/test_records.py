@@ -79,7 +79,7 @@ async def conn(admin_dsn: str) -> AsyncIterator[asyncpg.Connection]:
 
 
 async def test_a_record_is_what_its_constructor_makes(conn: asyncpg.Connection) -> None:
-    pair = await Executor(conn).one(TQ.pair, Pair, 7, "seven")
+    pair = await Executor(conn).one(TQ.pair, Pair, number=7, word="seven")
     assert type(pair) is Pair
     assert pair == Pair(7, "seven")
     assert hash(pair) == hash(Pair(7, "seven"))
@@ -101,10 +101,10 @@ def _refusal(record: object) -> type[BaseException] | None:
 
 
 async def test_every_row_of_a_list_becomes_a_record(conn: asyncpg.Connection) -> None:
-    rows = await Executor(conn).all(TQ.pairs, Pair, 60)
+    rows = await Executor(conn).all(TQ.pairs, Pair, count=60)
     assert rows == [Pair(n, f"word {n}") for n in range(1, 61)]
     assert {type(row) for row in rows} == {Pair}
-    assert await Executor(conn).all(TQ.pairs, Pair, 0) == []
+    assert await Executor(conn).all(TQ.pairs, Pair, count=0) == []
 
 
 def test_a_plain_frozen_slotted_dataclass_gets_the_fast_builder() -> None:
@@ -120,18 +120,18 @@ def test_other_classes_are_called_as_they_are(record: type) -> None:
 
 
 async def test_post_init_still_runs(conn: asyncpg.Connection) -> None:
-    assert await Executor(conn).one(TQ.pair, Checked, 3, "three") == Checked(3, "three")
+    assert await Executor(conn).one(TQ.pair, Checked, number=3, word="three") == Checked(3, "three")
     with pytest.raises(ValueError, match="must not be negative"):
-        await Executor(conn).one(TQ.pair, Checked, -1, "minus one")
+        await Executor(conn).one(TQ.pair, Checked, number=-1, word="minus one")
 
 
 async def test_columns_that_are_not_the_fields_in_order_are_refused(
     conn: asyncpg.Connection,
 ) -> None:
     # Same query, another record class: checked on its own, not waved through.
-    assert await Executor(conn).one(TQ.pair, Pair, 1, "one") == Pair(1, "one")
+    assert await Executor(conn).one(TQ.pair, Pair, number=1, word="one") == Pair(1, "one")
     with pytest.raises(DatabaseError, match=r"query pair returns columns \('number', 'word'\), "
                                             r"but Swapped has fields \('word', 'number'\)"):
-        await Executor(conn).one(TQ.pair, Swapped, 1, "one")
+        await Executor(conn).one(TQ.pair, Swapped, number=1, word="one")
     with pytest.raises(DatabaseError, match="but Swapped has fields"):
-        await Executor(conn).all(TQ.pairs, Swapped, 2)
+        await Executor(conn).all(TQ.pairs, Swapped, count=2)

@@ -49,8 +49,8 @@ async def test_the_analysis_reads_one_persons_answers_from_the_covering_index(fr
         conn.add_log_listener(keep)
         async with x.transaction() as tx:
             await tx.value(TQ.avoid_sequential_scans)
-            await tx.value(TQ.act_as_application, setup.org.id)
-            found = await tx.all(TQ.analysis_of, Id, setup.target.id, setup.cycle.id)
+            await tx.value(TQ.act_as_application, organization_id=setup.org.id)
+            found = await tx.all(TQ.analysis_of, Id, target_user_id=setup.target.id, cycle_id=setup.cycle.id)
     finally:
         await conn.close()
     assert len(found) == 2
@@ -70,7 +70,7 @@ async def test_the_completion_of_a_cycle_reads_its_invitations_from_the_index(fr
     try:
         async with app.organization(setup.org.id) as tx:
             await raw(tx).value(TQ.avoid_sequential_scans)
-            found = await raw(tx).value(explain, setup.cycle.id)
+            found = await raw(tx).value(explain, cycle_id=setup.cycle.id)
     finally:
         await app.close()
     [plan] = json.loads(found) if isinstance(found, str) else found

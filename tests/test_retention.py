@@ -110,17 +110,28 @@ async def make_dated_rows(db: ikenei.Database) -> Dated:
         rows[kind] = (old, new)
 
     await pair("analytics_events", "analytics_events",
-               lambda d: x_.value(TQ.insert_old_analytics_event, org.id, d))
+               lambda d: x_.value(
+                   TQ.insert_old_analytics_event, organization_id=org.id, days_ago=d,
+               ))
     await pair("audit_log", "audit_log",
-               lambda d: x_.value(TQ.insert_old_audit_entry, str(uuid.uuid4()), "admin-7", d))
+               lambda d: x_.value(
+                   TQ.insert_old_audit_entry, row_id=str(uuid.uuid4()), actor="admin-7", days_ago=d,
+               ))
     await pair("data_access_log", "data_access_log",
-               lambda d: x_.value(TQ.insert_old_access_entry, "manager-3", uuid.uuid4(), d))
+               lambda d: x_.value(
+                   TQ.insert_old_access_entry, actor="manager-3", subject_user_id=uuid.uuid4(),
+                   days_ago=d,
+               ))
     await pair("data_processing_log", "data_processing_log",
-               lambda d: x_.value(TQ.insert_old_processing_entry, "export", uuid.uuid4(), REFERENCE_Y, d))
+               lambda d: x_.value(
+                   TQ.insert_old_processing_entry, operation="export", subject_user_id=uuid.uuid4(),
+                   subject_reference=REFERENCE_Y, days_ago=d,
+               ))
 
     def invitation(status: str) -> Any:
         return lambda d: x_.value(
-            TQ.insert_old_invitation, setup.org.id, setup.cycle.id, setup.target.id, rater.id, status, d
+            TQ.insert_old_invitation, organization_id=setup.org.id, cycle_id=setup.cycle.id,
+            target_user_id=setup.target.id, rater_user_id=rater.id, status=status, days_ago=d,
         )
 
     old_expired = {("feedback_invitations", str(await invitation("expired")(181)))}
@@ -133,15 +144,28 @@ async def make_dated_rows(db: ikenei.Database) -> Dated:
 
     # X was erased 31 days ago, Y 29 days ago; both left reads and audit entries behind.
     x, y = uuid.uuid4(), uuid.uuid4()
-    erased_entry = await x_.value(TQ.insert_old_processing_entry, "erasure", x, REFERENCE_X, 31)
-    recent = await x_.value(TQ.insert_old_processing_entry, "erasure", y, REFERENCE_Y, 29)
+    erased_entry = await x_.value(
+        TQ.insert_old_processing_entry, operation="erasure", subject_user_id=x,
+        subject_reference=REFERENCE_X, days_ago=31,
+    )
+    recent = await x_.value(
+        TQ.insert_old_processing_entry, operation="erasure", subject_user_id=y,
+        subject_reference=REFERENCE_Y, days_ago=29,
+    )
     old, new = set(), {("data_processing_log", str(erased_entry)), ("data_processing_log", str(recent))}
     for person, bucket in ((x, old), (y, new)):
-        bucket.add(("data_access_log", str(await x_.value(TQ.insert_old_access_entry, "hr-1", person, 1))))
         bucket.add(("data_access_log", str(await x_.value(
-            TQ.insert_old_access_entry, str(person), uuid.uuid4(), 1))))
-        bucket.add(("audit_log", str(await x_.value(TQ.insert_old_audit_entry, str(person), None, 1))))
-    erased_actor = await x_.value(TQ.insert_old_audit_entry, str(uuid.uuid4()), str(x), 1)
+            TQ.insert_old_access_entry, actor="hr-1", subject_user_id=person, days_ago=1,
+        ))))
+        bucket.add(("data_access_log", str(await x_.value(
+            TQ.insert_old_access_entry, actor=str(person), subject_user_id=uuid.uuid4(), days_ago=1,
+        ))))
+        bucket.add(("audit_log", str(await x_.value(
+            TQ.insert_old_audit_entry, row_id=str(person), actor=None, days_ago=1,
+        ))))
+    erased_actor = await x_.value(
+        TQ.insert_old_audit_entry, row_id=str(uuid.uuid4()), actor=str(x), days_ago=1,
+    )
     new.add(("audit_log", str(erased_actor)))
     rows["erased_person_leftovers"] = (old, new)
     return Dated(rows, erased_entry, recent, erased_actor, x, y)
@@ -166,11 +190,13 @@ async def test_a_run_deletes_what_is_older_than_each_period_and_keeps_the_rest(d
         assert old <= before and not (old & after), kind
         assert new <= after, kind
     # The erasure entry stays as proof, keyed by the salted reference only.
-    subject = await raw(db).one(TQ.get_processing_subject, Subject, dated.erased_entry)
+    subject = await raw(db).one(TQ.get_processing_subject, Subject, entry_id=dated.erased_entry)
     assert subject == Subject(None, REFERENCE_X)
-    subject = await raw(db).one(TQ.get_processing_subject, Subject, dated.recent_erasure_entry)
+    subject = await raw(db).one(
+        TQ.get_processing_subject, Subject, entry_id=dated.recent_erasure_entry,
+    )
     assert subject == Subject(dated.y, REFERENCE_Y)
-    assert await raw(db).value(TQ.get_audit_actor, dated.erased_actor_entry) is None
+    assert await raw(db).value(TQ.get_audit_actor, entry_id=dated.erased_actor_entry) is None
 
     assert lines[:6] == [
         "erased_person_leftovers: 5 row(s) (period 30 days)",
@@ -210,7 +236,7 @@ async def test_a_second_run_deletes_nothing_and_still_reports(db, fresh_dsn):
 
 async def test_overrides_shorten_a_period_for_one_run(db, fresh_dsn):
     org = await make_org(db)
-    event = await raw(db).value(TQ.insert_old_analytics_event, org.id, 20)
+    event = await raw(db).value(TQ.insert_old_analytics_event, organization_id=org.id, days_ago=20)
     counts, lines = await run(fresh_dsn, overrides={"analytics_events": 10})
     assert counts["analytics_events"] == 1
     assert ("analytics_events", str(event)) not in await row_ids(db)
@@ -224,7 +250,7 @@ async def test_overrides_shorten_a_period_for_one_run(db, fresh_dsn):
 
 async def test_without_overrides_the_setting_applies(db, fresh_dsn, no_environment, monkeypatch):
     org = await make_org(db)
-    event = await raw(db).value(TQ.insert_old_analytics_event, org.id, 20)
+    event = await raw(db).value(TQ.insert_old_analytics_event, organization_id=org.id, days_ago=20)
     monkeypatch.setenv("RETENTION_OVERRIDES", "analytics_events=10, audit_log=2000")
     counts, lines = await run(fresh_dsn, overrides=None)
     assert counts["analytics_events"] == 1
@@ -243,7 +269,7 @@ async def test_without_overrides_the_setting_applies(db, fresh_dsn, no_environme
 )
 async def test_a_bad_override_is_a_config_error_and_deletes_nothing(db, fresh_dsn, overrides, fragment):
     org = await make_org(db)
-    await raw(db).value(TQ.insert_old_analytics_event, org.id, 1000)
+    await raw(db).value(TQ.insert_old_analytics_event, organization_id=org.id, days_ago=1000)
     before = await row_ids(db)
     with pytest.raises(ConfigError, match=fragment):
         await run(fresh_dsn, overrides=overrides)
@@ -252,8 +278,8 @@ async def test_a_bad_override_is_a_config_error_and_deletes_nothing(db, fresh_ds
 
 async def test_a_missing_policy_stops_the_run_before_anything_is_deleted(db, fresh_dsn):
     org = await make_org(db)
-    await raw(db).value(TQ.insert_old_analytics_event, org.id, 1000)
-    await raw(db).execute(TQ.delete_retention_policy, "audit_log")
+    await raw(db).value(TQ.insert_old_analytics_event, organization_id=org.id, days_ago=1000)
+    await raw(db).execute(TQ.delete_retention_policy, kind="audit_log")
     before = await row_ids(db)
     with pytest.raises(DatabaseError, match="audit_log"):
         await run(fresh_dsn)

@@ -83,11 +83,17 @@ Attempt = Callable[[Repositories, World], Awaitable[Any]]
 #: Each rule, tried as the application would break it; what it must raise.
 RULES: dict[str, tuple[Attempt, type[IkeneiError]]] = {
     "an active cycle's form keeps its threshold (freeze_privacy_of_used_forms)":
-        (lambda r, w: raw(r).execute(TQ.set_form_threshold, w.s.form.id, 3), Conflict),
+        (lambda r, w: raw(r).execute(
+            TQ.set_form_threshold, form_id=w.s.form.id, threshold=3,
+        ), Conflict),
     "an active cycle's questions are frozen (freeze_questions_of_used_forms)":
-        (lambda r, w: raw(r).execute(TQ.rename_question, w.s.questions[0].id, "Changed"), Conflict),
+        (lambda r, w: raw(r).execute(
+            TQ.rename_question, question_id=w.s.questions[0].id, question_text="Changed",
+        ), Conflict),
     "a closed cycle stays closed (guard_status_transition)":
-        (lambda r, w: raw(r).execute(TQ.set_cycle_status, w.closed_cycle, "active"), Conflict),
+        (lambda r, w: raw(r).execute(
+            TQ.set_cycle_status, cycle_id=w.closed_cycle, status="active",
+        ), Conflict),
     "a closed cycle takes no answer (submit_feedback)":
         (lambda r, w: r.feedback.submit(w.closed_invitation, answers(w.s, (3, 3, 3))), Conflict),
     "a rating stays on its scale (check_feedback_response)":
@@ -111,7 +117,7 @@ async def test_every_rule_holds_with_every_table_shadowed(
         async with app.organization(world.s.org.id, user_id=world.rater) as org:
             if SHADOWS[shadows] is not None:
                 await raw(org).execute(TQ.create_shadow_function)
-                made = await raw(org).value(TQ.shadow_every_table, SHADOWS[shadows])
+                made = await raw(org).value(TQ.shadow_every_table, fill=SHADOWS[shadows])
                 assert made == await raw(org).value(TQ.shadowed_tables) > 20
             await attempt(org, world)
     assert changed_tables(before, await snapshot(db)) == []
@@ -123,9 +129,9 @@ async def test_the_audit_trail_is_written_past_a_shadow_audit_log(
 ) -> None:
     async with app.organization(world.s.org.id, user_id=world.rater) as org:
         await raw(org).execute(TQ.create_shadow_function)
-        await raw(org).value(TQ.shadow_every_table, fill)
+        await raw(org).value(TQ.shadow_every_table, fill=fill)
         shadowed = await raw(org).value(TQ.count_shadow_audit_entries)
         logged = await raw(org).value(TQ.count_audit_entries)
-        await raw(org).execute(TQ.count_reminder, world.invitation)
+        await raw(org).execute(TQ.count_reminder, invitation_id=world.invitation)
         assert await raw(org).value(TQ.count_audit_entries) == logged + 1
         assert await raw(org).value(TQ.count_shadow_audit_entries) == shadowed

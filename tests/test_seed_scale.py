@@ -165,7 +165,9 @@ async def test_a_database_with_people_is_refused_unless_added_to(fresh_dsn: str)
 async def test_a_failing_organization_leaves_nothing_of_it(
     fresh_dsn: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    failing = Query("scale_insert_objectives", "SELECT 1 / 0", (), None)
+    # The same named arguments, and a statement that fails.
+    failing = Query("scale_insert_objectives", "SELECT 1 / 0, $1::int, $2::int, $3::int",
+                    ("seed", "org_no", "people"))
     monkeypatch.setattr(seed_scale.Q, "scale_insert_objectives", failing, raising=True)
     with pytest.raises(DatabaseError, match="0 of 2 organizations were loaded"):
         await load(fresh_dsn, ScaleSize(organizations=2, people=20, cycles=2, seed=3, as_of=AS_OF))

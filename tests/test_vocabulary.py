@@ -57,12 +57,17 @@ async def test_the_rater_groups_are_ordered_and_folded_by_one_definition(fresh_d
     conn = await asyncpg.connect(fresh_dsn)
     try:
         run = Executor(conn)
-        ranks = [await run.value(TQ.rater_group_rank, group) for group in vocabulary.RATER_GROUPS]
+        ranks = [await run.value(
+            TQ.rater_group_rank, rater_group=group,
+        ) for group in vocabulary.RATER_GROUPS]
         assert ranks == list(range(1, len(vocabulary.RATER_GROUPS) + 1))
-        assert await run.value(TQ.rater_group_rank, "nobody") is None
+        assert await run.value(TQ.rater_group_rank, rater_group="nobody") is None
 
         async def group(relationship: str, raters: int, self_apart: bool = False) -> str:
-            return await run.value(TQ.rater_group, relationship, raters, 3, self_apart)
+            return await run.value(
+                TQ.rater_group, relationship=relationship, raters=raters, threshold=3,
+                self_apart=self_apart,
+            )
 
         assert await group("peer", 3) == "peer"
         assert await group("peer", 2) == "others"

@@ -223,7 +223,7 @@ class Database(Repositories):
             if actor is not None:
                 # Transaction-local (set_config(..., true)): it ends with the
                 # transaction, so the pooled connection never carries it on.
-                await executor.value(Q.set_actor, actor)
+                await executor.value(Q.set_actor, actor=actor)
             yield Repositories(executor, self._cipher, self._bcrypt_cost)
 
     @asynccontextmanager
@@ -260,7 +260,9 @@ class Database(Repositories):
 
         ``actor`` names who acts, for the audit trail.
         """
-        async with self._scope(Q.set_scope, organization_id, user_id, None, actor) as repositories:
+        async with self._scope(
+            Q.set_scope, actor, organization_id=organization_id, user_id=user_id, user_email=None
+        ) as repositories:
             yield repositories
 
     @asynccontextmanager
@@ -279,7 +281,9 @@ class Database(Repositories):
         """
         if (user_id is None) == (email is None):
             raise ValueError("person() takes either a user_id or an email")
-        async with self._scope(Q.set_scope, None, user_id, email, actor) as repositories:
+        async with self._scope(
+            Q.set_scope, actor, organization_id=None, user_id=user_id, user_email=email
+        ) as repositories:
             yield repositories
 
     @asynccontextmanager
@@ -296,16 +300,19 @@ class Database(Repositories):
         an unknown one ``NotFound``.
         """
         digest = token_digest(token)
-        async with self._scope(Q.set_access_token_scope, digest, actor) as repositories:
+        async with self._scope(
+            Q.set_access_token_scope, actor, access_token_hash=digest,
+        ) as repositories:
             yield repositories
 
     @asynccontextmanager
-    async def _scope(self, query: Query, *args: Any) -> AsyncIterator[Repositories]:
-        actor = args[-1]  # every scope query takes the actor last
+    async def _scope(
+        self, query: Query, actor: str | None, **args: Any
+    ) -> AsyncIterator[Repositories]:
         if actor is not None:
             _check_actor(actor)
         async with self._executor.transaction() as executor:
-            await executor.value(query, *args)
+            await executor.value(query, actor=actor, **args)
             yield Repositories(executor, self._cipher, self._bcrypt_cost)
 
 

@@ -94,7 +94,7 @@ class Pages:
         last = self._open(after, bound, len(key)) if after is not None else (None,) * len(key)
         values = {**scope, **{f"after_{field}": value for field, value in zip(key, last, strict=True)}}
         values["limit"] = limit + 1  # one more than asked tells whether a next page exists
-        rows = await x.all(query, record, *(values[name] for name in query.params))
+        rows = await x.all(query, record, **values)
         if len(rows) <= limit:
             return Page(rows, None)
         rows = rows[:limit]

@@ -3,16 +3,18 @@
 aiosql parses the files (names, declared parameters, ``:name`` → ``$n``). Its
 generated functions cost about 1.5x a bare asyncpg call per lookup, so the
 repositories do not call them: each loaded query becomes a ``Query`` holding the
-SQL asyncpg takes and the order of its arguments, and an ``Executor`` hands it
-straight to asyncpg with positional arguments in the declared order. Rows
-become records through ``ikenei.db.records``. ``make bench`` measures the result
-against raw asyncpg.
+SQL asyncpg takes and the name of each of its ``$n``, in order, worked out once
+at load. Callers pass arguments by name (``x.one(Q.get_user, User,
+user_id=...)``); an ``Executor`` puts them in ``$n`` order and hands them
+straight to asyncpg. A missing or unknown name is a ``TypeError`` naming the
+query and the name. Rows become records through ``ikenei.db.records``.
+``make bench`` measures the result against raw asyncpg.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from types import SimpleNamespace
@@ -36,13 +38,12 @@ T = TypeVar("T", bound="DataclassInstance")
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Query:
-    """One named query: its SQL as asyncpg takes it and how to order its arguments."""
+    """One named query: its SQL as asyncpg takes it and the name of each ``$n``, in order."""
 
     name: str
     sql: str
+    # params[n - 1] is the name of $n.
     params: tuple[str, ...]
-    # Position in the declared parameters of each $n, or None when they already agree.
-    order: tuple[int, ...] | None
     # Per record class whose fields were checked against this query's columns:
     # how a row becomes that record.
     builders: dict[type, Callable[[Any], Any]] = dataclasses.field(
@@ -59,8 +60,7 @@ def _query_of(fn: Any, placeholders: list[str]) -> Query:
             f"query {fn.__name__}: declared parameters {declared} do not match "
             f"the ones it uses {tuple(placeholders)}"
         )
-    order = tuple(declared.index(p) for p in placeholders)
-    return Query(fn.__name__, fn.sql, declared, None if order == tuple(range(len(declared))) else order)
+    return Query(fn.__name__, fn.sql, tuple(placeholders))
 
 
 def load(path: Path = QUERIES_DIR) -> SimpleNamespace:
@@ -87,16 +87,34 @@ def load(path: Path = QUERIES_DIR) -> SimpleNamespace:
 Q = load()
 
 
-def _args(query: Query, args: tuple[Any, ...]) -> tuple[Any, ...]:
-    for position, value in enumerate(args):
+def _args(query: Query, args: Mapping[str, Any]) -> list[Any]:
+    """The values of ``args`` (name -> value) in ``$n`` order, each checked."""
+    params = query.params
+    try:
+        values = [args[name] for name in params]
+    except KeyError:
+        raise _mismatch(query, args) from None
+    if len(args) != len(params):
+        raise _mismatch(query, args)
+    for name, value in zip(params, values):
         problem = value_problem(value)
         if problem is not None:
             # Named here: the server's refusal would not say which argument (see ikenei.db.values).
-            name = query.params[position] if position < len(query.params) else "value"
             raise InvalidData(name, problem)
-    if query.order is None:
-        return args
-    return tuple(args[i] for i in query.order)
+    return values
+
+
+def _mismatch(query: Query, args: Mapping[str, Any]) -> TypeError:
+    """A call whose argument names are not the query's parameters: a programming error."""
+    missing = [name for name in query.params if name not in args]
+    unknown = [name for name in args if name not in query.params]
+    problems = []
+    if missing:
+        problems.append(f"missing argument {', '.join(missing)}")
+    if unknown:
+        problems.append(f"unknown argument {', '.join(unknown)}")
+    takes = ", ".join(query.params) or "no arguments"
+    return TypeError(f"query {query.name}: {'; '.join(problems)} (it takes {takes})")
 
 
 def _copied(columns: Sequence[str], row: Sequence[Any]) -> Sequence[Any]:
@@ -128,8 +146,11 @@ class Executor:
     def __init__(self, target: asyncpg.Pool | asyncpg.Connection | PoolConnectionProxy) -> None:
         self._target = target
 
-    async def one(self, query: Query, record: type[T], *args: Any) -> T | None:
+    async def one(self, query: Query, record: type[T], /, **args: Any) -> T | None:
         """The single row as ``record``, or None."""
+        return await self._one(query, record, args)
+
+    async def _one(self, query: Query, record: type[T], args: dict[str, Any]) -> T | None:
         try:
             row = await self._target.fetchrow(query.sql, *_args(query, args))
         except DRIVER_ERRORS as exc:
@@ -140,33 +161,36 @@ class Executor:
         return build(row)
 
     async def one_found(
-        self, query: Query, record: type[T], *args: Any, missing: tuple[str, Any]
+        self, query: Query, record: type[T], /, *, missing: tuple[str, Any], **args: Any
     ) -> T:
         """The single row as ``record``; ``NotFound(*missing)`` (entity, key) when there is none."""
-        found = await self.one(query, record, *args)
+        found = await self._one(query, record, args)
         if found is None:
             raise NotFound(*missing)
         return found
 
     async def moved(
-        self, query: Query, record: type[T], key: Any, *args: Any,
-        status: Query, entity: str, verb: str,
+        self, query: Query, record: type[T], /, *,
+        status: Query, entity: str, verb: str, **args: Any,
     ) -> T:
         """The row a guarded status move (``WHERE status = ...``) returned.
 
-        When the guard let nothing through, ``status`` reads the row's state:
-        ``NotFound`` when there is no such row, else ``Conflict`` naming the
-        state it is in, so of two racing callers the loser learns why.
+        When the guard let nothing through, ``status`` reads the row's state,
+        given the arguments of ``args`` it names (the row's key): ``NotFound``
+        when there is no such row, else ``Conflict`` naming the state it is
+        in, so of two racing callers the loser learns why.
         """
-        moved = await self.one(query, record, key, *args)
+        moved = await self._one(query, record, args)
         if moved is not None:
             return moved
-        current = await self.value(status, key)
+        key_args = {name: args[name] for name in status.params if name in args}
+        current = await self.value(status, **key_args)
+        key = key_args[status.params[0]] if status.params else None
         if current is None:
             raise NotFound(entity, key)
         raise Conflict(f"{entity} {key} is {current}: it cannot be {verb}", current)
 
-    async def all(self, query: Query, record: type[T], *args: Any) -> list[T]:
+    async def all(self, query: Query, record: type[T], /, **args: Any) -> list[T]:
         """Every row as ``record``."""
         try:
             rows = await self._target.fetch(query.sql, *_args(query, args))
@@ -177,14 +201,14 @@ class Executor:
         build = query.builders.get(record) or _checked_builder(query, record, rows[0])
         return list(map(build, rows))
 
-    async def value(self, query: Query, *args: Any) -> Any:
+    async def value(self, query: Query, /, **args: Any) -> Any:
         """The first column of the first row, or None."""
         try:
             return await self._target.fetchval(query.sql, *_args(query, args))
         except DRIVER_ERRORS as exc:
             raise query_error(exc, query) from None
 
-    async def execute(self, query: Query, *args: Any) -> int:
+    async def execute(self, query: Query, /, **args: Any) -> int:
         """Runs the statement; the number of rows it touched."""
         try:
             status = await self._target.execute(query.sql, *_args(query, args))
@@ -193,10 +217,10 @@ class Executor:
         tail = status.rsplit(" ", 1)[-1]
         return int(tail) if tail.isdigit() else 0
 
-    async def execute_many(self, query: Query, rows: Iterable[Sequence[Any]]) -> None:
-        """Runs the statement once per argument tuple, in one round trip per batch."""
+    async def execute_many(self, query: Query, rows: Iterable[Mapping[str, Any]]) -> None:
+        """Runs the statement once per mapping of arguments (name -> value), in batches."""
         try:
-            await self._target.executemany(query.sql, [_args(query, tuple(r)) for r in rows])
+            await self._target.executemany(query.sql, [_args(query, r) for r in rows])
         except DRIVER_ERRORS as exc:
             raise query_error(exc, query) from None
 

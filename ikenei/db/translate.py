@@ -68,13 +68,10 @@ _ASYNCPG_CONNECT_ERRORS = (
 
 
 class NamedParameters(Protocol):
-    """What :func:`query_error` reads of a query: its parameter names and their order."""
+    """What :func:`query_error` reads of a query: the name of each ``$n``, in order."""
 
     @property
     def params(self) -> tuple[str, ...]: ...
-
-    @property
-    def order(self) -> tuple[int, ...] | None: ...
 
 
 def bare(error: E) -> E:
@@ -95,8 +92,6 @@ def query_error(exc: BaseException, query: NamedParameters | None = None) -> Ike
     if query is not None and argument is not None:
         # A value asyncpg cannot encode: name the parameter, not "$3".
         position = int(argument.group(1)) - 1
-        if query.order is not None:
-            position = query.order[position]
         if position < len(query.params):
             error = InvalidData(query.params[position], str(exc).split(": ", 1)[-1])
     return bare(error)

@@ -335,15 +335,19 @@ async def _try(
     costs: dict[str, float] = {}
     if method == "hypopg":
         try:
-            size = await ex.value(Q.create_hypothetical_index, table, list(columns))
+            size = await ex.value(
+                Q.create_hypothetical_index, table_name=table, columns=list(columns),
+            )
             for statement in statements:
                 costs[statement.label] = await _cost(session, statement)
         finally:
             await ex.value(Q.reset_hypothetical_indexes)
         return size, costs
     async with rolled_back(ex) as tx:
-        await tx.value(Q.limit_candidate_build, lock_timeout, statement_timeout)
-        size = await tx.value(Q.build_candidate_index, table, list(columns))
+        await tx.value(
+            Q.limit_candidate_build, lock_timeout=lock_timeout, statement_timeout=statement_timeout,
+        )
+        size = await tx.value(Q.build_candidate_index, table_name=table, columns=list(columns))
         for statement in statements:
             costs[statement.label] = await _cost(session, statement)
     return size, costs
@@ -429,7 +433,8 @@ async def write_migration(
     now = now or datetime.now(UTC)
     name = index_name(suggestion.table_name, suggestion.columns)
     found = await session.executor.one(
-        Q.index_migration_statements, _IndexStatements, suggestion.table_name, list(suggestion.columns), name
+        Q.index_migration_statements, _IndexStatements, table_name=suggestion.table_name,
+        columns=list(suggestion.columns), index_name=name,
     )
     assert found is not None  # the table exists: the advisor just planned it
     stamp = _next_stamp(directory, now).strftime("%Y%m%d_%H%M%S")
@@ -465,8 +470,10 @@ async def store(session: Session, advice: Advice) -> list[int]:
     ids = []
     for s in advice.suggestions:
         ids.append(await session.executor.value(
-            Q.insert_suggestion, s.table_name, list(s.columns), advice.method, s.cost_before,
-            s.cost_after, [h.label for h in s.statements], s.index_bytes, s.migration,
+            Q.insert_suggestion, table_name=s.table_name, columns=list(s.columns),
+            method=advice.method, cost_before=s.cost_before, cost_after=s.cost_after,
+            statements=[h.label for h in s.statements], index_bytes=s.index_bytes,
+            migration=s.migration,
         ))
     return ids
 

@@ -159,15 +159,15 @@ async def save_baseline(session: Session, name: str, since: timedelta) -> int:
     if not name.strip():
         raise InvalidData("name", "a baseline needs a name")
     now = await _now(session)
-    figures = await session.executor.all(Q.statement_figures_since, Figures, now - since)
+    figures = await session.executor.all(Q.statement_figures_since, Figures, since=now - since)
     if not figures:
         raise InvalidData(
             "baseline", f"no statement ran in the snapshots of the last {since}: take snapshots first"
         )
     return int(await session.executor.value(
-        Q.save_baseline, name,
-        [f.statement for f in figures], [f.queryid for f in figures],
-        [f.calls for f in figures], [f.mean_ms for f in figures],
+        Q.save_baseline, name=name,
+        statements=[f.statement for f in figures], queryids=[f.queryid for f in figures],
+        calls=[f.calls for f in figures], mean_ms=[f.mean_ms for f in figures],
     ))
 
 
@@ -179,12 +179,14 @@ async def _now(session: Session) -> datetime:
 async def compare(session: Session, name: str) -> list[Comparison]:
     """Each statement of the baseline: its mean then and in the snapshots taken since it was saved."""
     _require_statements(session)
-    entries = await session.executor.all(Q.list_baseline, BaselineEntry, name)
+    entries = await session.executor.all(Q.list_baseline, BaselineEntry, name=name)
     if not entries:
         raise NotFound("baseline", name)
     current = {
         f.queryid: f
-        for f in await session.executor.all(Q.statement_figures_since, Figures, entries[0].saved_at)
+        for f in await session.executor.all(
+            Q.statement_figures_since, Figures, since=entries[0].saved_at,
+        )
     }
     rows = []
     for entry in entries:
@@ -289,7 +291,10 @@ async def record(session: Session, firings: Sequence[Firing]) -> None:
     """Stores each firing in monitoring.alerts."""
     async with session.executor.transaction() as tx:
         for f in firings:
-            await tx.value(Q.insert_alert, f.rule, f.subject, f.value, f.threshold, f.message)
+            await tx.value(
+                Q.insert_alert, rule=f.rule, subject=f.subject, value=f.value,
+                threshold=f.threshold, message=f.message,
+            )
 
 
 def post(url: str, firings: Sequence[Firing], *, timeout: float = 5.0) -> str | None:

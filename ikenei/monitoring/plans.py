@@ -59,7 +59,7 @@ def _statement_sql(sql: str) -> str:
 
 def _wrapped(prefix: str, sql: str, params: int) -> Query:
     names = tuple(f"${n}" for n in range(1, params + 1))
-    return Query("explain", f"{prefix}{_statement_sql(sql)}", names, None)
+    return Query("explain", f"{prefix}{_statement_sql(sql)}", names)
 
 
 def _plan_of(document: Any) -> dict[str, Any]:
@@ -71,7 +71,7 @@ def _plan_of(document: Any) -> dict[str, Any]:
 
 async def _deallocate(executor: Executor) -> None:
     if await executor.value(Q.prepared_plan_parameters) is not None:
-        await executor.execute(Query("deallocate", f"DEALLOCATE {PLAN_NAME}", (), None))
+        await executor.execute(Query("deallocate", f"DEALLOCATE {PLAN_NAME}", ()))
 
 
 async def generic_plan(session: Session, sql: str, params: int) -> dict[str, Any]:
@@ -82,8 +82,8 @@ async def generic_plan(session: Session, sql: str, params: int) -> dict[str, Any
     try:
         async with rolled_back(ex) as tx:
             await tx.value(Q.force_generic_plans)
-            await tx.execute(Query("prepare", f"PREPARE {PLAN_NAME} AS {_statement_sql(sql)}", (), None))
-            document = await tx.value(Query("explain", execute, (), None))
+            await tx.execute(Query("prepare", f"PREPARE {PLAN_NAME} AS {_statement_sql(sql)}", ()))
+            document = await tx.value(Query("explain", execute, ()))
     finally:
         await _deallocate(ex)
     return _plan_of(document)
@@ -93,7 +93,7 @@ async def parameter_types(session: Session, sql: str) -> list[str]:
     """The types PostgreSQL infers for a statement's parameters, in order."""
     ex = session.executor
     try:
-        await ex.execute(Query("prepare", f"PREPARE {PLAN_NAME} AS {_statement_sql(sql)}", (), None))
+        await ex.execute(Query("prepare", f"PREPARE {PLAN_NAME} AS {_statement_sql(sql)}", ()))
         return list(await ex.value(Q.prepared_plan_parameters) or [])
     finally:
         await _deallocate(ex)
@@ -104,8 +104,9 @@ async def plan_with_values(
 ) -> dict[str, Any]:
     """The plan the statement gets for these values; ``analyze`` runs it, and rolls it back."""
     prefix = "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " if analyze else "EXPLAIN (FORMAT JSON) "
+    query = _wrapped(prefix, sql, len(values))
     async with rolled_back(session.executor) as tx:
-        return _plan_of(await tx.value(_wrapped(prefix, sql, len(values)), *values))
+        return _plan_of(await tx.value(query, **dict(zip(query.params, values, strict=True))))
 
 
 # -- parameters given as text (--param name=value) --------------------------------

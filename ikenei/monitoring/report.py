@@ -149,7 +149,7 @@ def ratio(hit: int, read: int) -> float | None:
 
 
 async def window(session: Session, since: timedelta) -> Window:
-    found = await session.executor.one(Q.report_window, Window, since.total_seconds())
+    found = await session.executor.one(Q.report_window, Window, since_seconds=since.total_seconds())
     assert found is not None  # an aggregate always returns a row
     return found
 
@@ -164,11 +164,18 @@ async def build(session: Session, since: timedelta, *, long_seconds: float = 60.
     pair: PeriodFigures | None = None
     if period.snapshots:
         statements = [
-            s for s in await ex.all(Q.report_statements, StatementFigures, period.first_id, period.last_id)
+            s for s in await ex.all(
+                Q.report_statements, StatementFigures, first_id=period.first_id,
+                last_id=period.last_id,
+            )
             if s.query_name not in own_query_names()  # the application's, not monitoring's own
         ]
-        tables = await ex.all(Q.report_tables, TableFigures, period.first_id, period.last_id)
-        pair = await ex.one(Q.report_snapshot_pair, PeriodFigures, period.first_id, period.last_id)
+        tables = await ex.all(
+            Q.report_tables, TableFigures, first_id=period.first_id, last_id=period.last_id,
+        )
+        pair = await ex.one(
+            Q.report_snapshot_pair, PeriodFigures, first_id=period.first_id, last_id=period.last_id,
+        )
     else:
         missing.append(f"no snapshot in the last {_human(since)}: run `ikenei monitor snapshot` (on a schedule)")
     live = await ex.one(Q.live_database_figures, LiveFigures)
@@ -194,7 +201,7 @@ async def build(session: Session, since: timedelta, *, long_seconds: float = 60.
         connections=connections,
         max_connections=max_connections,
         pool=pool,
-        long_running=await ex.all(Q.list_long_running, Activity, long_seconds),
+        long_running=await ex.all(Q.list_long_running, Activity, min_seconds=long_seconds),
         unused_indexes=await ex.all(Q.list_unused_indexes, IndexFinding),
         duplicate_indexes=await ex.all(Q.list_duplicate_indexes, DuplicateIndex),
         invalid_indexes=await ex.all(Q.list_invalid_indexes, IndexFinding),

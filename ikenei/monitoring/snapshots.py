@@ -53,30 +53,32 @@ async def take(session: Session, pool: PoolFigures | None = None) -> Snapshot:
         await tx.value(Q.limit_snapshot_wait)
         snapshot_id = await tx.value(
             Q.insert_snapshot,
-            readable,
-            pool.size if pool else None,
-            pool.max_size if pool else None,
-            pool.idle if pool else None,
-            pool.in_use if pool else None,
-            pool.waiting if pool else None,
+            statements_available=readable,
+            pool_size=pool.size if pool else None,
+            pool_max=pool.max_size if pool else None,
+            pool_idle=pool.idle if pool else None,
+            pool_in_use=pool.in_use if pool else None,
+            pool_waiting=pool.waiting if pool else None,
         )
         counted = 0
         if readable:
-            counted = await tx.value(Q.insert_statement_stats, snapshot_id)
-            texts = await tx.all(Q.list_snapshot_statements, _StatementText, snapshot_id)
+            counted = await tx.value(Q.insert_statement_stats, snapshot_id=snapshot_id)
+            texts = await tx.all(
+                Q.list_snapshot_statements, _StatementText, snapshot_id=snapshot_id,
+            )
             named = [(t.queryid, name) for t in texts if (name := name_of(t.query))]
             if named:
                 await tx.execute(
                     Q.name_snapshot_statements,
-                    snapshot_id,
-                    [queryid for queryid, _ in named],
-                    [name for _, name in named],
+                    snapshot_id=snapshot_id,
+                    queryids=[queryid for queryid, _ in named],
+                    names=[name for _, name in named],
                 )
-        await tx.execute(Q.insert_table_stats, snapshot_id)
-        await tx.execute(Q.insert_index_stats, snapshot_id)
+        await tx.execute(Q.insert_table_stats, snapshot_id=snapshot_id)
+        await tx.execute(Q.insert_index_stats, snapshot_id=snapshot_id)
     return Snapshot(snapshot_id, counted, time.perf_counter() - started, session.server.missing)
 
 
 async def prune(session: Session, keep: timedelta) -> int:
     """Deletes snapshots and alerts older than ``keep``; how many snapshots went."""
-    return int(await session.executor.value(Q.prune_snapshots, keep.total_seconds()))
+    return int(await session.executor.value(Q.prune_snapshots, keep_seconds=keep.total_seconds()))

@@ -212,7 +212,7 @@ async def _collect(
         await check_keys(x, cipher)
         async with x.transaction() as tx:
             await tx.execute(Q.begin_gdpr_export)
-            await tx.value(Q.set_actor, ACTOR)
+            await tx.value(Q.set_actor, actor=ACTOR)
             person = await find_person(tx, email=email, user_id=user_id, salt=salt)
             _require_known(person)
             ids, email, reference = person.user_ids, person.email, person.reference
@@ -221,22 +221,28 @@ async def _collect(
                 "exported_at": datetime.now(UTC),
                 "email": email,
                 "notes": list(_NOTES),
-                "accounts": await tx.value(Q.export_gdpr_accounts, ids),
-                "memberships": await tx.value(Q.export_gdpr_memberships, ids),
-                "roles": await tx.value(Q.export_gdpr_roles, ids),
+                "accounts": await tx.value(Q.export_gdpr_accounts, user_ids=ids),
+                "memberships": await tx.value(Q.export_gdpr_memberships, user_ids=ids),
+                "roles": await tx.value(Q.export_gdpr_roles, user_ids=ids),
                 "feedback_received": await _feedback_received(tx, ids, cipher),
                 "feedback_given": _revealed_answers(
-                    await tx.value(Q.export_gdpr_feedback_given, ids, email), cipher
+                    await tx.value(Q.export_gdpr_feedback_given, user_ids=ids, email=email), cipher
                 ),
-                "competencies": await tx.value(Q.export_gdpr_competencies, ids),
-                "learning_plans": _revealed_plans(await tx.value(Q.export_gdpr_learning_plans, ids), cipher),
-                "recommendations_without_plan": await tx.value(Q.export_gdpr_other_recommendations, ids),
-                "consents": await tx.value(Q.export_gdpr_consents, ids),
-                "analytics_events": await tx.value(Q.export_gdpr_analytics_events, ids),
-                "dashboard_widgets": await tx.value(Q.export_gdpr_dashboard_widgets, ids),
-                "reports_requested": await tx.value(Q.export_gdpr_reports_requested, ids),
-                "data_access": await tx.value(Q.export_gdpr_data_access, ids),
-                "processing": await tx.value(Q.export_gdpr_processing, ids, reference),
+                "competencies": await tx.value(Q.export_gdpr_competencies, user_ids=ids),
+                "learning_plans": _revealed_plans(await tx.value(
+                    Q.export_gdpr_learning_plans, user_ids=ids,
+                ), cipher),
+                "recommendations_without_plan": await tx.value(
+                    Q.export_gdpr_other_recommendations, user_ids=ids,
+                ),
+                "consents": await tx.value(Q.export_gdpr_consents, user_ids=ids),
+                "analytics_events": await tx.value(Q.export_gdpr_analytics_events, user_ids=ids),
+                "dashboard_widgets": await tx.value(Q.export_gdpr_dashboard_widgets, user_ids=ids),
+                "reports_requested": await tx.value(Q.export_gdpr_reports_requested, user_ids=ids),
+                "data_access": await tx.value(Q.export_gdpr_data_access, user_ids=ids),
+                "processing": await tx.value(
+                    Q.export_gdpr_processing, user_ids=ids, subject_reference=reference,
+                ),
             }
             counts = {name: len(v) for name, v in document.items() if isinstance(v, list) and name != "notes"}
             privacy = PrivacyRepository(tx)
@@ -254,7 +260,7 @@ async def _feedback_received(x: Executor, ids: list[UUID], cipher: Cipher) -> li
     repository methods the application shows them with, so the export can
     reveal no more than they do.
     """
-    cycles = _revealed_answers(await x.value(Q.export_gdpr_feedback_received, ids), cipher)
+    cycles = _revealed_answers(await x.value(Q.export_gdpr_feedback_received, user_ids=ids), cipher)
     feedback = FeedbackRepository(x, cipher)
     for cycle in cycles:
         target, cycle_id = UUID(cycle["user_id"]), UUID(cycle["cycle_id"])
@@ -359,7 +365,7 @@ async def erase_async(
     async with owner_connection(dsn, "the database of the erasure") as x:
         await check_keys(x, cipher)
         async with x.transaction() as tx:
-            await tx.value(Q.set_actor, ACTOR)
+            await tx.value(Q.set_actor, actor=ACTOR)
             await tx.value(Q.enable_gdpr_erasure)
             person = await find_person(tx, email=email, user_id=user_id, salt=salt, lock=True)
             privacy = PrivacyRepository(tx)
@@ -377,12 +383,16 @@ async def erase_async(
                 _note_former(person, out)
                 return Erasure(already_erased_at=when, former_accounts=person.former_accounts)
             ids, email = person.user_ids, person.email
-            names = list(await tx.value(Q.gdpr_person_names, ids, email))
-            rows = dict(await tx.value(Q.count_gdpr_personal_rows, ids, email))
-            rows["comments_removed"] = await tx.value(Q.erase_gdpr_given_comments, ids, email)
-            rows["external_invitations"] = await tx.value(Q.delete_gdpr_external_invitations, email)
-            await tx.value(Q.delete_gdpr_analytics_events, ids)
-            accounts = await tx.value(Q.delete_gdpr_accounts, ids)
+            names = list(await tx.value(Q.gdpr_person_names, user_ids=ids, email=email))
+            rows = dict(await tx.value(Q.count_gdpr_personal_rows, user_ids=ids, email=email))
+            rows["comments_removed"] = await tx.value(
+                Q.erase_gdpr_given_comments, user_ids=ids, email=email,
+            )
+            rows["external_invitations"] = await tx.value(
+                Q.delete_gdpr_external_invitations, email=email,
+            )
+            await tx.value(Q.delete_gdpr_analytics_events, user_ids=ids)
+            accounts = await tx.value(Q.delete_gdpr_accounts, user_ids=ids)
             traces = await remove_traces(tx, cipher, ids, [email] if email else [], names)
             rows["traces_removed"] = sum(traces.values())
             # The id is gone from every table: the entry keeps only the salted reference.

@@ -171,7 +171,9 @@ async def check_keys(executor: Executor, cipher: Cipher) -> None:
     current = cipher.current_key_id
     # One transaction: a refused start registers nothing.
     async with executor.transaction() as x:
-        await x.execute(Q.register_encryption_key, current, cipher.check_value(current))
+        await x.execute(
+            Q.register_encryption_key, key_id=current, check_value=cipher.check_value(current),
+        )
         for key in await x.all(Q.list_encryption_keys, RegisteredKey):
             if key.key_id in cipher.key_ids:
                 if not cipher.matches(key.key_id, key.check_value):
@@ -230,7 +232,7 @@ async def rotate(
     async with _connected(target) as x:
         await check_keys(x, cipher)
         for column in ENCRYPTED_COLUMNS:
-            total = await x.value(column.count, cipher.current_key_id)
+            total = await x.value(column.count, current_key_id=cipher.current_key_id)
             done = 0
             failed: list[UUID] = []
             after = _FIRST_ID
@@ -242,14 +244,16 @@ async def rotate(
                     break
                 async with x.transaction() as tx:
                     rows = await tx.all(
-                        column.lock_batch, _Stored, cipher.current_key_id, after, batch_size
+                        column.lock_batch, _Stored,
+                        current_key_id=cipher.current_key_id, after_id=after, batch_size=batch_size,
                     )
                     if not rows:
                         break
                     ids, ciphertexts = _reencrypt(column, cipher, rows, failed)
                     if ids:
                         await tx.execute(
-                            column.store_batch, ids, ciphertexts, cipher.current_key_id
+                            column.store_batch,
+                            row_ids=ids, ciphertexts=ciphertexts, key_id=cipher.current_key_id,
                         )
                 after = rows[-1].row_id
                 batches += 1
@@ -265,8 +269,12 @@ async def rotate(
                 # Locked first, then looked at with a fresh snapshot: a value
                 # being written under a key either is seen here, or is refused
                 # by the database once the key is retired.
-                await tx.execute(Q.lock_encryption_keys_to_retire, cipher.current_key_id)
-                retired = await tx.all(Q.retire_unused_encryption_keys, _KeyId, cipher.current_key_id)
+                await tx.execute(
+                    Q.lock_encryption_keys_to_retire, current_key_id=cipher.current_key_id,
+                )
+                retired = await tx.all(
+                    Q.retire_unused_encryption_keys, _KeyId, current_key_id=cipher.current_key_id,
+                )
             rotation.retired = sorted(k.key_id for k in retired)
     _summarize(rotation, out)
     return rotation

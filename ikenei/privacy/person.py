@@ -78,29 +78,29 @@ async def find_person(
     accounts = Q.lock_gdpr_accounts if lock else Q.find_gdpr_accounts
     invitations = Q.lock_gdpr_rater_invitations if lock else Q.count_gdpr_rater_invitations
     if user_id is not None:
-        found = await x.all(accounts, _Account, None, user_id)
+        found = await x.all(accounts, _Account, email=None, user_id=user_id)
         if not found:
             raise NotFound("account", user_id)
         account = found[0]
-        sharing = await x.all(accounts, _Account, account.email, None)
+        sharing = await x.all(accounts, _Account, email=account.email, user_id=None)
         others = tuple(a.id for a in sharing if a.id != account.id)
         # The current account holds its address; a former one only if nobody else ever used it.
         if account.deleted_at is None or not others:
             return Person(
                 account.id, account.email, subject_reference(account.email, salt),
-                f"account {account.id}", others, await x.value(invitations, account.email),
+                f"account {account.id}", others, await x.value(invitations, email=account.email),
             )
         return Person(
             account.id, None, subject_reference(f"user:{account.id}", salt),
             f"account {account.id}", (), 0,
         )
     assert email is not None
-    found = await x.all(accounts, _Account, email, None)
+    found = await x.all(accounts, _Account, email=email, user_id=None)
     current = [a.id for a in found if a.deleted_at is None]
     former = tuple(a.id for a in found if a.deleted_at is not None)
     return Person(
         current[0] if current else None, email, subject_reference(email, salt), email,
-        former, await x.value(invitations, email),
+        former, await x.value(invitations, email=email),
     )
 
 

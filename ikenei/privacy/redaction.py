@@ -63,13 +63,15 @@ async def remove_traces(
     x: Executor, cipher: Cipher, user_ids: list[UUID], emails: list[str], names: list[str]
 ) -> dict[str, int]:
     """Removes the person's traces (see the module doc); rows changed per column."""
-    pattern = await x.value(Q.gdpr_mentions_pattern, user_ids, emails, names)
+    pattern = await x.value(Q.gdpr_mentions_pattern, user_ids=user_ids, emails=emails, names=names)
     await x.value(Q.enable_gdpr_log_rewrite)
     changed: dict[str, int] = {
-        "audit_log.account_entries": await x.value(Q.delete_gdpr_account_audit, user_ids),
-        "data_access_log.reads_of_their_data": await x.value(Q.delete_gdpr_data_access, user_ids),
+        "audit_log.account_entries": await x.value(Q.delete_gdpr_account_audit, user_ids=user_ids),
+        "data_access_log.reads_of_their_data": await x.value(
+            Q.delete_gdpr_data_access, user_ids=user_ids,
+        ),
     }
-    for column in await x.all(Q.erase_gdpr_mentions, _Changed, user_ids, pattern):
+    for column in await x.all(Q.erase_gdpr_mentions, _Changed, user_ids=user_ids, pattern=pattern):
         changed[column.column_name] = column.rows_changed
     if pattern is not None:
         for encrypted in ENCRYPTED_COLUMNS:
@@ -85,7 +87,7 @@ async def _redact_encrypted(
     redacted = 0
     after = _FIRST_ID
     while True:
-        batch = await x.all(column.sealed_batch, _Sealed, after, _BATCH)
+        batch = await x.all(column.sealed_batch, _Sealed, after_id=after, batch_size=_BATCH)
         if not batch:
             return redacted
         texts = [
@@ -94,13 +96,15 @@ async def _redact_encrypted(
             )
             for row in batch
         ]
-        changed = await x.all(Q.redact_gdpr_mentions, _Redacted, texts, pattern)
+        changed = await x.all(Q.redact_gdpr_mentions, _Redacted, texts=texts, pattern=pattern)
         if changed:
             ids = [batch[c.ordinal - 1].row_id for c in changed]
             sealed = [
                 cipher.encrypt(c.body, table=column.table, column=column.column, row_id=row_id).ciphertext
                 for c, row_id in zip(changed, ids, strict=True)
             ]
-            await x.execute(column.store_batch, ids, sealed, cipher.current_key_id)
+            await x.execute(
+                column.store_batch, row_ids=ids, ciphertexts=sealed, key_id=cipher.current_key_id
+            )
             redacted += len(changed)
         after = batch[-1].row_id

@@ -57,14 +57,18 @@ async def run_async(
     """
     periods_override = _checked(overrides)
     async with owner_connection(dsn, "the database of the retention run") as conn, conn.transaction() as x:
-        await x.value(Q.set_actor, ACTOR)
+        await x.value(Q.set_actor, actor=ACTOR)
         await x.value(Q.enable_retention_purge)
         stored = {p.kind: p.period_days for p in await PrivacyRepository(x).list_retention_policies()}
         missing = [kind for kind in RETENTION_KINDS if kind not in stored]
         if missing:
             raise DatabaseError(f"retention_policies has no row for {', '.join(missing)}")
         periods = {kind: periods_override.get(kind, stored[kind]) for kind in _PURGES}
-        counts = {kind: int(await x.value(query, periods[kind])) for kind, query in _PURGES.items()}
+        counts = {
+            kind: int(await x.value(
+                query, period_days=periods[kind],
+            )) for kind, query in _PURGES.items()
+        }
         await PrivacyRepository(x).log_processing(
             "retention", None, None, ACTOR, {"rows": counts, "period_days": periods}
         )

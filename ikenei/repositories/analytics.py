@@ -166,12 +166,12 @@ class AnalyticsRepository:
         """Appends one event in one statement; its id."""
         event_id: int = await self._x.value(
             Q.record_analytics_event,
-            organization_id,
-            event_type,
-            user_id,
-            session_id,
-            properties,
-            occurred_at,
+            organization_id=organization_id,
+            event_type=event_type,
+            user_id=user_id,
+            session_id=session_id,
+            properties=properties,
+            occurred_at=occurred_at,
         )
         return event_id
 
@@ -224,11 +224,11 @@ class AnalyticsRepository:
         return await self._x.all(
             Q.count_analytics_events_by_day,
             EventCount,
-            organization_id,
-            since,
-            until,
-            event_type,
-            time_zone,
+            organization_id=organization_id,
+            since=since,
+            until=until,
+            event_type=event_type,
+            time_zone=time_zone,
         )
 
     # -- reports ------------------------------------------------------------------
@@ -244,14 +244,15 @@ class AnalyticsRepository:
     ) -> Report:
         """Queues a report."""
         report = await self._x.one(
-            Q.create_report, Report, organization_id, report_type, title, parameters, requested_by
+            Q.create_report, Report, organization_id=organization_id, report_type=report_type,
+            title=title, parameters=parameters, requested_by=requested_by,
         )
         assert report is not None
         return report
 
     async def get_report(self, report_id: UUID) -> Report:
         return await self._x.one_found(
-            Q.get_report, Report, report_id,
+            Q.get_report, Report, report_id=report_id,
             missing=("report", report_id),
         )
 
@@ -271,9 +272,10 @@ class AnalyticsRepository:
             key=("created_at", "id"), after=after, limit=limit,
         )
 
-    async def _move_report(self, query: Query, report_id: UUID, verb: str, *args: Any) -> Report:
+    async def _move_report(self, query: Query, report_id: UUID, verb: str, **args: Any) -> Report:
         return await self._x.moved(
-            query, Report, report_id, *args, status=Q.get_report_status, entity="report", verb=verb
+            query, Report, report_id=report_id, **args,
+            status=Q.get_report_status, entity="report", verb=verb,
         )
 
     async def start_report(self, report_id: UUID) -> Report:
@@ -284,14 +286,18 @@ class AnalyticsRepository:
         self, report_id: UUID, *, result: Any = None, file_url: str | None = None
     ) -> Report:
         """running → completed, with the result (any JSON value) and/or the file's URL."""
-        return await self._move_report(Q.complete_report, report_id, "completed", result, file_url)
+        return await self._move_report(
+            Q.complete_report, report_id, "completed", result=result, file_url=file_url
+        )
 
     async def fail_report(self, report_id: UUID, error_message: str) -> Report:
         """queued or running → failed, with the reason."""
-        return await self._move_report(Q.fail_report, report_id, "failed", error_message)
+        return await self._move_report(
+            Q.fail_report, report_id, "failed", error_message=error_message,
+        )
 
     async def delete_report(self, report_id: UUID) -> None:
-        if await self._x.value(Q.delete_report, report_id) is None:
+        if await self._x.value(Q.delete_report, report_id=report_id) is None:
             raise NotFound("report", report_id)
 
     # -- dashboard widgets --------------------------------------------------------
@@ -313,28 +319,30 @@ class AnalyticsRepository:
         widget = await self._x.one(
             Q.add_dashboard_widget,
             Widget,
-            organization_id,
-            user_id,
-            widget_type,
-            title,
-            position,
-            width,
-            height,
-            configuration,
-            is_visible,
+            organization_id=organization_id,
+            user_id=user_id,
+            widget_type=widget_type,
+            title=title,
+            position=position,
+            width=width,
+            height=height,
+            configuration=configuration,
+            is_visible=is_visible,
         )
         assert widget is not None
         return widget
 
     async def get_widget(self, widget_id: UUID) -> Widget:
         return await self._x.one_found(
-            Q.get_dashboard_widget, Widget, widget_id,
+            Q.get_dashboard_widget, Widget, widget_id=widget_id,
             missing=("dashboard widget", widget_id),
         )
 
     async def list_widgets(self, organization_id: UUID, user_id: UUID) -> list[Widget]:
         """A member's widgets, hidden ones included, in position order."""
-        return await self._x.all(Q.list_dashboard_widgets, Widget, organization_id, user_id)
+        return await self._x.all(
+            Q.list_dashboard_widgets, Widget, organization_id=organization_id, user_id=user_id,
+        )
 
     async def update_widget(self, widget: Widget) -> Widget:
         """Stores title, size, configuration and visibility of ``widget``; ``move_widget`` moves it."""
@@ -342,12 +350,12 @@ class AnalyticsRepository:
         return await self._x.one_found(
             Q.update_dashboard_widget,
             Widget,
-            w.id,
-            w.title,
-            w.width,
-            w.height,
-            w.configuration,
-            w.is_visible,
+            widget_id=w.id,
+            title=w.title,
+            width=w.width,
+            height=w.height,
+            configuration=w.configuration,
+            is_visible=w.is_visible,
             missing=("dashboard widget", w.id),
         )
 
@@ -356,13 +364,15 @@ class AnalyticsRepository:
 
         The owner's widgets are numbered 0..n-1 in the new order; returns them in that order.
         """
-        widgets = await self._x.all(Q.move_dashboard_widget, Widget, widget_id, position)
+        widgets = await self._x.all(
+            Q.move_dashboard_widget, Widget, widget_id=widget_id, position=position,
+        )
         if not widgets:
             raise NotFound("dashboard widget", widget_id)
         return widgets
 
     async def remove_widget(self, widget_id: UUID) -> None:
-        if await self._x.value(Q.remove_dashboard_widget, widget_id) is None:
+        if await self._x.value(Q.remove_dashboard_widget, widget_id=widget_id) is None:
             raise NotFound("dashboard widget", widget_id)
 
     # -- dashboard ----------------------------------------------------------------
@@ -376,7 +386,10 @@ class AnalyticsRepository:
         to answer as a rater; their active plans with objectives completed; how
         many events they had within ``recent``. ``NotFound`` if not a member.
         """
-        row = await self._x.one(Q.get_dashboard, _DashboardRow, organization_id, user_id, recent)
+        row = await self._x.one(
+            Q.get_dashboard, _DashboardRow, organization_id=organization_id, user_id=user_id,
+            recent=recent,
+        )
         if row is None:
             raise NotFound("membership", (organization_id, user_id))
         return Dashboard(

@@ -199,23 +199,25 @@ class CompetenciesRepository:
         category = await self._x.one(
             Q.create_competency_category,
             CompetencyCategory,
-            organization_id,
-            name,
-            description,
-            sort_order,
+            organization_id=organization_id,
+            name=name,
+            description=description,
+            sort_order=sort_order,
         )
         assert category is not None
         return category
 
     async def get_category(self, category_id: UUID) -> CompetencyCategory:
         return await self._x.one_found(
-            Q.get_competency_category, CompetencyCategory, category_id,
+            Q.get_competency_category, CompetencyCategory, category_id=category_id,
             missing=("competency category", category_id),
         )
 
     async def list_categories(self, organization_id: UUID) -> list[CompetencyCategory]:
         """The shared standard categories and the organization's own, by sort order and name."""
-        return await self._x.all(Q.list_competency_categories, CompetencyCategory, organization_id)
+        return await self._x.all(
+            Q.list_competency_categories, CompetencyCategory, organization_id=organization_id,
+        )
 
     async def update_category(self, category: CompetencyCategory) -> CompetencyCategory:
         """Stores name, description and sort order; the owner (organization_id) stays."""
@@ -223,17 +225,19 @@ class CompetenciesRepository:
         return await self._x.one_found(
             Q.update_competency_category,
             CompetencyCategory,
-            c.id,
-            c.organization_id,
-            c.name,
-            c.description,
-            c.sort_order,
+            category_id=c.id,
+            organization_id=c.organization_id,
+            name=c.name,
+            description=c.description,
+            sort_order=c.sort_order,
             missing=("competency category", c.id),
         )
 
     async def delete_category(self, organization_id: UUID | None, category_id: UUID) -> None:
         """Deletes a category of this owner (None: shared); its competencies lose it."""
-        if await self._x.value(Q.delete_competency_category, organization_id, category_id) is None:
+        if await self._x.value(
+            Q.delete_competency_category, organization_id=organization_id, category_id=category_id,
+        ) is None:
             raise NotFound("competency category", category_id)
 
     # Competencies
@@ -251,19 +255,19 @@ class CompetenciesRepository:
         competency = await self._x.one(
             Q.create_competency,
             Competency,
-            organization_id,
-            name,
-            description,
-            category_id,
-            weight,
-            is_active,
+            organization_id=organization_id,
+            name=name,
+            description=description,
+            category_id=category_id,
+            weight=weight,
+            is_active=is_active,
         )
         assert competency is not None
         return competency
 
     async def get(self, competency_id: UUID) -> Competency:
         return await self._x.one_found(
-            Q.get_competency, Competency, competency_id,
+            Q.get_competency, Competency, competency_id=competency_id,
             missing=("competency", competency_id),
         )
 
@@ -289,17 +293,17 @@ class CompetenciesRepository:
         return await self._x.one_found(
             Q.update_competency,
             Competency,
-            c.id,
-            c.name,
-            c.description,
-            c.category_id,
-            c.weight,
-            c.is_active,
+            competency_id=c.id,
+            name=c.name,
+            description=c.description,
+            category_id=c.category_id,
+            weight=c.weight,
+            is_active=c.is_active,
             missing=("competency", c.id),
         )
 
     async def soft_delete(self, competency_id: UUID) -> None:
-        if await self._x.value(Q.soft_delete_competency, competency_id) is None:
+        if await self._x.value(Q.soft_delete_competency, competency_id=competency_id) is None:
             raise NotFound("competency", competency_id)
 
     # Proficiency levels
@@ -317,26 +321,28 @@ class CompetenciesRepository:
         return await self._x.all(
             Q.set_competency_levels,
             ProficiencyLevel,
-            organization_id,
-            competency_id,
-            names,
-            descriptions,
+            organization_id=organization_id,
+            competency_id=competency_id,
+            names=names,
+            descriptions=descriptions,
         )
 
     async def list_proficiency_levels(self, competency_id: UUID) -> builtins.list[ProficiencyLevel]:
         """The competency's levels, lowest first."""
-        return await self._x.all(Q.list_competency_levels, ProficiencyLevel, competency_id)
+        return await self._x.all(
+            Q.list_competency_levels, ProficiencyLevel, competency_id=competency_id,
+        )
 
     async def update_proficiency_level(self, level: ProficiencyLevel) -> ProficiencyLevel:
         """Stores a level's name and description; its number is its identity and stays."""
         return await self._x.one_found(
-            Q.update_competency_level, ProficiencyLevel, level.id, level.name, level.description,
-            missing=("competency level", level.id),
+            Q.update_competency_level, ProficiencyLevel, level_id=level.id, name=level.name,
+            description=level.description, missing=("competency level", level.id),
         )
 
     async def delete_proficiency_level(self, level_id: UUID) -> None:
         """Deletes a level; refused (``InvalidData``) while a person's level refers to it."""
-        if await self._x.value(Q.delete_competency_level, level_id) is None:
+        if await self._x.value(Q.delete_competency_level, level_id=level_id) is None:
             raise NotFound("competency level", level_id)
 
     # People's levels
@@ -365,8 +371,9 @@ class CompetenciesRepository:
         """
         if evidence is None:
             row = await self._x.one(
-                Q.set_user_competency, UserCompetency, organization_id, user_id, competency_id,
-                current_level, target_level, source, set_by, cycle_id,
+                Q.set_user_competency, UserCompetency, organization_id=organization_id,
+                user_id=user_id, competency_id=competency_id, current_level=current_level,
+                target_level=target_level, source=source, set_by=set_by, cycle_id=cycle_id,
             )
             assert row is not None
             return row
@@ -378,13 +385,16 @@ class CompetenciesRepository:
             ciphertext, key_id = sealed.ciphertext, sealed.key_id
         async with self._x.transaction() as x:
             row = await x.one(
-                Q.set_user_competency, UserCompetency, organization_id, user_id, competency_id,
-                current_level, target_level, source, set_by, cycle_id,
+                Q.set_user_competency, UserCompetency, organization_id=organization_id,
+                user_id=user_id, competency_id=competency_id, current_level=current_level,
+                target_level=target_level, source=source, set_by=set_by, cycle_id=cycle_id,
             )
             assert row is not None
             added = await x.value(
-                Q.add_competency_evidence, evidence_id, organization_id, user_id, competency_id, ciphertext, key_id,
-                evidence.url, evidence.cycle_id, evidence.plan_id, set_by,
+                Q.add_competency_evidence, evidence_id=evidence_id, organization_id=organization_id,
+                user_id=user_id, competency_id=competency_id, note_ciphertext=ciphertext,
+                note_key_id=key_id, url=evidence.url, cycle_id=evidence.cycle_id,
+                plan_id=evidence.plan_id, recorded_by=set_by,
             )
             assert added == evidence_id
         return row
@@ -393,7 +403,8 @@ class CompetenciesRepository:
         self, organization_id: UUID, user_id: UUID, competency_id: UUID
     ) -> UserCompetency:
         return await self._x.one_found(
-            Q.get_user_competency, UserCompetency, organization_id, user_id, competency_id,
+            Q.get_user_competency, UserCompetency, organization_id=organization_id, user_id=user_id,
+            competency_id=competency_id,
             missing=("user competency", (organization_id, user_id, competency_id)),
         )
 
@@ -402,7 +413,8 @@ class CompetenciesRepository:
     ) -> builtins.list[UserCompetencyLevel]:
         """A person's levels with competency, category and level names, by competency name."""
         return await self._x.all(
-            Q.list_user_competencies, UserCompetencyLevel, organization_id, user_id
+            Q.list_user_competencies, UserCompetencyLevel, organization_id=organization_id,
+            user_id=user_id,
         )
 
     async def history(
@@ -447,4 +459,6 @@ class CompetenciesRepository:
 
     async def gaps(self, organization_id: UUID, user_id: UUID) -> builtins.list[CompetencyGap]:
         """A person's active competencies below target, largest gap first, then by name."""
-        return await self._x.all(Q.list_competency_gaps, CompetencyGap, organization_id, user_id)
+        return await self._x.all(
+            Q.list_competency_gaps, CompetencyGap, organization_id=organization_id, user_id=user_id,
+        )

@@ -378,15 +378,17 @@ class FeedbackRepository:
         created_by: UUID | None = None,
     ) -> Form:
         form = await self._x.one(
-            Q.create_feedback_form, Form, organization_id, title, description, form_type,
-            is_anonymous, anonymity_threshold, is_active, settings, created_by,
+            Q.create_feedback_form, Form, organization_id=organization_id, title=title,
+            description=description, form_type=form_type, is_anonymous=is_anonymous,
+            anonymity_threshold=anonymity_threshold, is_active=is_active, settings=settings,
+            created_by=created_by,
         )
         assert form is not None
         return form
 
     async def get_form(self, form_id: UUID) -> Form:
         return await self._x.one_found(
-            Q.get_feedback_form, Form, form_id,
+            Q.get_feedback_form, Form, form_id=form_id,
             missing=("feedback form", form_id),
         )
 
@@ -408,13 +410,14 @@ class FeedbackRepository:
         """
         f = form
         return await self._x.one_found(
-            Q.update_feedback_form, Form, f.id, f.title, f.description, f.form_type,
-            f.is_anonymous, f.anonymity_threshold, f.is_active, f.settings,
+            Q.update_feedback_form, Form, form_id=f.id, title=f.title, description=f.description,
+            form_type=f.form_type, is_anonymous=f.is_anonymous,
+            anonymity_threshold=f.anonymity_threshold, is_active=f.is_active, settings=f.settings,
             missing=("feedback form", f.id),
         )
 
     async def soft_delete_form(self, form_id: UUID) -> None:
-        if await self._x.value(Q.soft_delete_feedback_form, form_id) is None:
+        if await self._x.value(Q.soft_delete_feedback_form, form_id=form_id) is None:
             raise NotFound("feedback form", form_id)
 
     # Questions ---------------------------------------------------------------
@@ -443,39 +446,43 @@ class FeedbackRepository:
         ``Conflict`` naming that cycle's state.
         """
         return await self._x.one_found(
-            Q.add_feedback_question, Question, form_id, position, question_text, question_type,
-            competency_id, scale_min, scale_max, is_required, weight,
+            Q.add_feedback_question, Question, form_id=form_id, position=position,
+            question_text=question_text, question_type=question_type, competency_id=competency_id,
+            scale_min=scale_min, scale_max=scale_max, is_required=is_required, weight=weight,
             missing=("feedback form", form_id),
         )
 
     async def get_question(self, question_id: UUID) -> Question:
         return await self._x.one_found(
-            Q.get_feedback_question, Question, question_id,
+            Q.get_feedback_question, Question, question_id=question_id,
             missing=("feedback question", question_id),
         )
 
     async def list_questions(self, form_id: UUID) -> list[Question]:
         """The form's questions in their order."""
-        return await self._x.all(Q.list_feedback_questions, Question, form_id)
+        return await self._x.all(Q.list_feedback_questions, Question, form_id=form_id)
 
     async def update_question(self, question: Question) -> Question:
         """Stores the editable fields of ``question`` (not its position: see ``reorder_questions``)."""
         q = question
         return await self._x.one_found(
-            Q.update_feedback_question, Question, q.id, q.question_text, q.question_type,
-            q.competency_id, q.scale_min, q.scale_max, q.is_required, q.weight,
+            Q.update_feedback_question, Question, question_id=q.id, question_text=q.question_text,
+            question_type=q.question_type, competency_id=q.competency_id, scale_min=q.scale_min,
+            scale_max=q.scale_max, is_required=q.is_required, weight=q.weight,
             missing=("feedback question", q.id),
         )
 
     async def delete_question(self, question_id: UUID) -> None:
-        if await self._x.value(Q.delete_feedback_question, question_id) is None:
+        if await self._x.value(Q.delete_feedback_question, question_id=question_id) is None:
             raise NotFound("feedback question", question_id)
 
     async def reorder_questions(self, form_id: UUID, question_ids: list[UUID]) -> list[Question]:
         """Puts the form's questions in the order given (every one of them, once); returns them in it."""
         if not question_ids:
             raise InvalidData("question_ids", "must name every question of the form")
-        moved = await self._x.all(Q.reorder_feedback_questions, Question, form_id, question_ids)
+        moved = await self._x.all(
+            Q.reorder_feedback_questions, Question, form_id=form_id, question_ids=question_ids,
+        )
         if not moved:
             await self.get_form(form_id)
             raise InvalidData("question_ids", "must name every question of the form exactly once")
@@ -493,8 +500,11 @@ class FeedbackRepository:
         # Two statements in one transaction: a unique index (lower(label)) would
         # see the old options still there if the delete ran in the same statement.
         async with self._x.transaction() as x:
-            await x.execute(Q.delete_feedback_question_options, question_id)
-            options = await x.all(Q.add_feedback_question_options, QuestionOption, question_id, labels)
+            await x.execute(Q.delete_feedback_question_options, question_id=question_id)
+            options = await x.all(
+                Q.add_feedback_question_options, QuestionOption, question_id=question_id,
+                labels=labels,
+            )
         if not options:
             raise NotFound("feedback question", question_id)
         return options
@@ -502,11 +512,14 @@ class FeedbackRepository:
     async def list_options_by_token(self, token: str) -> list[QuestionOption]:
         """The options of the choice questions an external rater's open invitation asks, in order;
         refused like ``get_invitation_by_token``."""
-        return await self._x.all(Q.list_feedback_question_options_by_token, QuestionOption, token_digest(token))
+        return await self._x.all(
+            Q.list_feedback_question_options_by_token, QuestionOption,
+            access_token_hash=token_digest(token),
+        )
 
     async def list_options(self, form_id: UUID) -> list[QuestionOption]:
         """Every option of the form's choice questions, by question position then option position."""
-        return await self._x.all(Q.list_feedback_question_options, QuestionOption, form_id)
+        return await self._x.all(Q.list_feedback_question_options, QuestionOption, form_id=form_id)
 
 
     # Cycles ------------------------------------------------------------------
@@ -523,13 +536,14 @@ class FeedbackRepository:
     ) -> Cycle:
         """A draft cycle on the form, in the form's organization."""
         return await self._x.one_found(
-            Q.create_feedback_cycle, Cycle, form_id, name, description, starts_at, ends_at, created_by,
+            Q.create_feedback_cycle, Cycle, form_id=form_id, name=name, description=description,
+            starts_at=starts_at, ends_at=ends_at, created_by=created_by,
             missing=("feedback form", form_id),
         )
 
     async def get_cycle(self, cycle_id: UUID) -> Cycle:
         return await self._x.one_found(
-            Q.get_feedback_cycle, Cycle, cycle_id,
+            Q.get_feedback_cycle, Cycle, cycle_id=cycle_id,
             missing=("feedback cycle", cycle_id),
         )
 
@@ -553,7 +567,8 @@ class FeedbackRepository:
         """Stores the name, description and dates of ``cycle``; only a draft cycle changes."""
         c = cycle
         updated = await self._x.one(
-            Q.update_feedback_cycle, Cycle, c.id, c.name, c.description, c.starts_at, c.ends_at
+            Q.update_feedback_cycle, Cycle, cycle_id=c.id, name=c.name, description=c.description,
+            starts_at=c.starts_at, ends_at=c.ends_at,
         )
         if updated is None:
             await self._refuse_cycle(c.id, "changed (only a draft cycle can be)")
@@ -573,11 +588,12 @@ class FeedbackRepository:
 
     async def _move_cycle(self, query: Query, cycle_id: UUID, done: str) -> Cycle:
         return await self._x.moved(
-            query, Cycle, cycle_id, status=Q.get_feedback_cycle_status, entity="feedback cycle", verb=done
+            query, Cycle, cycle_id=cycle_id,
+            status=Q.get_feedback_cycle_status, entity="feedback cycle", verb=done,
         )
 
     async def _refuse_cycle(self, cycle_id: UUID, done: str) -> NoReturn:
-        status = await self._x.value(Q.get_feedback_cycle_status, cycle_id)
+        status = await self._x.value(Q.get_feedback_cycle_status, cycle_id=cycle_id)
         if status is None:
             raise NotFound("feedback cycle", cycle_id)
         raise Conflict(f"feedback cycle {cycle_id} is {status}: it cannot be {done}", status)
@@ -606,8 +622,10 @@ class FeedbackRepository:
         token = new_token() if relationship == "external" else None
         digest = token_digest(token) if token is not None else None
         invitation = await self._x.one(
-            Q.create_feedback_invitation, Invitation, cycle_id, target_user_id, rater_user_id,
-            rater_email, rater_name, relationship, digest, token_expires_at,
+            Q.create_feedback_invitation, Invitation, cycle_id=cycle_id,
+            target_user_id=target_user_id, rater_user_id=rater_user_id, rater_email=rater_email,
+            rater_name=rater_name, relationship=relationship, access_token_hash=digest,
+            token_expires_at=token_expires_at,
         )
         if invitation is None:
             await self._refuse_cycle(cycle_id, "given invitations (it is over)")
@@ -615,7 +633,7 @@ class FeedbackRepository:
 
     async def get_invitation(self, invitation_id: UUID) -> Invitation:
         return await self._x.one_found(
-            Q.get_feedback_invitation, Invitation, invitation_id,
+            Q.get_feedback_invitation, Invitation, invitation_id=invitation_id,
             missing=("feedback invitation", invitation_id),
         )
 
@@ -629,14 +647,17 @@ class FeedbackRepository:
         cycle's state when it is not active): a closed invitation shows nothing.
         """
         return await self._x.one_found(
-            Q.get_feedback_invitation_by_token, RaterInvitation, token_digest(token),
+            Q.get_feedback_invitation_by_token, RaterInvitation,
+            access_token_hash=token_digest(token),
             missing=("feedback invitation", "for this access token"),
         )
 
     async def list_questions_by_token(self, token: str) -> list[Question]:
         """The questions of the form an external rater's open invitation asks, in
         their order; refused like ``get_invitation_by_token``."""
-        return await self._x.all(Q.list_feedback_questions_by_token, Question, token_digest(token))
+        return await self._x.all(
+            Q.list_feedback_questions_by_token, Question, access_token_hash=token_digest(token),
+        )
 
     async def mark_invitation_sent(self, invitation_id: UUID) -> Invitation:
         """Notes when the invitation was first sent (an open invitation of an active cycle)."""
@@ -656,7 +677,10 @@ class FeedbackRepository:
         (or ``expired``), ``InvalidData`` (``access_token``) for a wrong token.
         """
         digest = token_digest(token) if token is not None else None
-        invitation = await self._x.one(Q.decline_feedback_invitation, Invitation, invitation_id, digest)
+        invitation = await self._x.one(
+            Q.decline_feedback_invitation, Invitation, invitation_id=invitation_id,
+            access_token_hash=digest,
+        )
         assert invitation is not None  # decline_feedback raises instead of returning nothing
         return invitation
 
@@ -688,10 +712,15 @@ class FeedbackRepository:
         (the cycle ended), ``sent_at`` (never sent), ``max_reminders`` or
         ``reminder_interval_days`` (too soon).
         """
-        reminder = await self._x.one(Q.record_feedback_reminder, Reminder, invitation_id, channel, at)
+        reminder = await self._x.one(
+            Q.record_feedback_reminder, Reminder, invitation_id=invitation_id, channel=channel,
+            at=at,
+        )
         if reminder is not None:
             return reminder
-        state = await self._x.one(Q.get_feedback_reminder_state, _ReminderState, invitation_id, at)
+        state = await self._x.one(
+            Q.get_feedback_reminder_state, _ReminderState, invitation_id=invitation_id, at=at,
+        )
         if state is None:
             raise NotFound("feedback invitation", invitation_id)
         refusal = f"feedback invitation {invitation_id} takes no reminder now"
@@ -713,10 +742,12 @@ class FeedbackRepository:
         )
 
     async def _change_invitation(self, query: Query, invitation_id: UUID, done: str) -> Invitation:
-        invitation = await self._x.one(query, Invitation, invitation_id)
+        invitation = await self._x.one(query, Invitation, invitation_id=invitation_id)
         if invitation is not None:
             return invitation
-        state = await self._x.one(Q.get_feedback_invitation_state, _InvitationState, invitation_id)
+        state = await self._x.one(
+            Q.get_feedback_invitation_state, _InvitationState, invitation_id=invitation_id,
+        )
         if state is None:
             raise NotFound("feedback invitation", invitation_id)
         if state.status not in ("pending", "started"):
@@ -735,7 +766,7 @@ class FeedbackRepository:
 
     async def expire_overdue_invitations(self, cycle_id: UUID) -> int:
         """Expires the cycle's open invitations whose token expired or whose cycle ended; how many."""
-        return await self._x.execute(Q.expire_overdue_feedback_invitations, cycle_id)
+        return await self._x.execute(Q.expire_overdue_feedback_invitations, cycle_id=cycle_id)
 
     async def list_pending_raters(
         self,
@@ -801,7 +832,10 @@ class FeedbackRepository:
         """
         digest = token_digest(token) if token is not None else None
         payload = [self._answer_payload(a) for a in answers]
-        submission_id: UUID | None = await self._x.value(Q.submit_feedback, invitation_id, digest, payload)
+        submission_id: UUID | None = await self._x.value(
+            Q.submit_feedback, invitation_id=invitation_id, access_token_hash=digest,
+            answers=payload,
+        )
         assert submission_id is not None
         return submission_id
 
@@ -834,7 +868,10 @@ class FeedbackRepository:
         on an anonymous form only once the cycle is closed (``Conflict``
         naming its status before); nothing for a cycle the reader may not see.
         """
-        return await self._x.all(Q.get_feedback_analysis, CompetencyAnalysis, target_user_id, cycle_id)
+        return await self._x.all(
+            Q.get_feedback_analysis, CompetencyAnalysis, target_user_id=target_user_id,
+            cycle_id=cycle_id,
+        )
 
     async def results_by_group(self, target_user_id: UUID, cycle_id: UUID) -> list[GroupResult]:
         """Per competency and rater group, the mean rating and how many submissions it has.
@@ -843,7 +880,10 @@ class FeedbackRepository:
         folded into ``others``; ``others`` below the threshold is not returned.
         ``self`` stands apart. An anonymous form's only once the cycle is closed.
         """
-        return await self._x.all(Q.get_feedback_results_by_group, GroupResult, target_user_id, cycle_id)
+        return await self._x.all(
+            Q.get_feedback_results_by_group, GroupResult, target_user_id=target_user_id,
+            cycle_id=cycle_id,
+        )
 
     async def comments(self, target_user_id: UUID, cycle_id: UUID) -> list[Comment]:
         """The free-text comments on a person in a cycle, under the same group and
@@ -852,7 +892,10 @@ class FeedbackRepository:
         Ordered by question, rater group and text. ``DecryptionFailed`` (naming
         the answer's row) when a stored comment is not authentic.
         """
-        stored = await self._x.all(Q.list_feedback_comments, _StoredComment, target_user_id, cycle_id)
+        stored = await self._x.all(
+            Q.list_feedback_comments, _StoredComment, target_user_id=target_user_id,
+            cycle_id=cycle_id,
+        )
         found = [
             Comment(s.question_id, s.question_position, s.question_text, s.competency_id,
                     s.rater_group, self._comment_text(s))
@@ -879,7 +922,8 @@ class FeedbackRepository:
         to uncover a hidden group; self-assessment is left out.
         """
         stored = await self._x.all(
-            Q.get_feedback_question_results, _StoredQuestionResult, target_user_id, cycle_id
+            Q.get_feedback_question_results, _StoredQuestionResult, target_user_id=target_user_id,
+            cycle_id=cycle_id,
         )
         return [
             QuestionResult(
@@ -893,7 +937,9 @@ class FeedbackRepository:
 
     async def completion(self, cycle_id: UUID) -> list[RelationshipCompletion]:
         """Per relationship, how many invitations the cycle has and where they stand."""
-        rows = await self._x.all(Q.get_feedback_cycle_completion, RelationshipCompletion, cycle_id)
+        rows = await self._x.all(
+            Q.get_feedback_cycle_completion, RelationshipCompletion, cycle_id=cycle_id,
+        )
         if not rows:
             raise NotFound("feedback cycle", cycle_id)
         return rows

@@ -266,7 +266,8 @@ class LearningRepository:
     ) -> ResourceType:
         """Adds a kind of learning material, or renames the one with this code."""
         resource_type = await self._x.one(
-            Q.upsert_learning_resource_type, ResourceType, code, name, description
+            Q.upsert_learning_resource_type, ResourceType, code=code, name=name,
+            description=description,
         )
         assert resource_type is not None
         return resource_type
@@ -293,25 +294,25 @@ class LearningRepository:
         resource = await self._x.one(
             Q.create_learning_resource,
             LearningResource,
-            organization_id,
-            title,
-            description,
-            resource_type,
-            url,
-            provider,
-            competency_id,
-            min_level,
-            max_level,
-            duration_minutes,
-            cost,
-            is_active,
+            organization_id=organization_id,
+            title=title,
+            description=description,
+            resource_type=resource_type,
+            url=url,
+            provider=provider,
+            competency_id=competency_id,
+            min_level=min_level,
+            max_level=max_level,
+            duration_minutes=duration_minutes,
+            cost=cost,
+            is_active=is_active,
         )
         assert resource is not None
         return resource
 
     async def get_resource(self, resource_id: UUID) -> LearningResource:
         return await self._x.one_found(
-            Q.get_learning_resource, LearningResource, resource_id,
+            Q.get_learning_resource, LearningResource, resource_id=resource_id,
             missing=("learning resource", resource_id),
         )
 
@@ -340,23 +341,23 @@ class LearningRepository:
         return await self._x.one_found(
             Q.update_learning_resource,
             LearningResource,
-            r.id,
-            r.title,
-            r.description,
-            r.resource_type,
-            r.url,
-            r.provider,
-            r.competency_id,
-            r.min_level,
-            r.max_level,
-            r.duration_minutes,
-            r.cost,
-            r.is_active,
+            resource_id=r.id,
+            title=r.title,
+            description=r.description,
+            resource_type=r.resource_type,
+            url=r.url,
+            provider=r.provider,
+            competency_id=r.competency_id,
+            min_level=r.min_level,
+            max_level=r.max_level,
+            duration_minutes=r.duration_minutes,
+            cost=r.cost,
+            is_active=r.is_active,
             missing=("learning resource", r.id),
         )
 
     async def soft_delete_resource(self, resource_id: UUID) -> None:
-        if await self._x.value(Q.soft_delete_learning_resource, resource_id) is None:
+        if await self._x.value(Q.soft_delete_learning_resource, resource_id=resource_id) is None:
             raise NotFound("learning resource", resource_id)
 
     # Plans
@@ -379,16 +380,16 @@ class LearningRepository:
         plan = await self._x.one(
             Q.create_learning_plan,
             LearningPlan,
-            organization_id,
-            user_id,
-            title,
-            description,
-            ai_analysis,
-            status,
-            start_date,
-            target_completion_date,
-            source_cycle_id,
-            created_by,
+            organization_id=organization_id,
+            user_id=user_id,
+            title=title,
+            description=description,
+            ai_analysis=ai_analysis,
+            status=status,
+            start_date=start_date,
+            target_completion_date=target_completion_date,
+            source_cycle_id=source_cycle_id,
+            created_by=created_by,
         )
         assert plan is not None
         return plan
@@ -419,16 +420,16 @@ class LearningRepository:
         row = await self._x.one(
             Q.create_learning_plan_from_gaps,
             _NewPlanRow,
-            organization_id,
-            user_id,
-            title,
-            description,
-            ai_analysis,
-            status,
-            start_date,
-            target_completion_date,
-            source_cycle_id,
-            created_by,
+            organization_id=organization_id,
+            user_id=user_id,
+            title=title,
+            description=description,
+            ai_analysis=ai_analysis,
+            status=status,
+            start_date=start_date,
+            target_completion_date=target_completion_date,
+            source_cycle_id=source_cycle_id,
+            created_by=created_by,
         )
         if row is None:
             raise Conflict(
@@ -439,13 +440,13 @@ class LearningRepository:
 
     async def get_plan(self, plan_id: UUID) -> LearningPlan:
         return await self._x.one_found(
-            Q.get_learning_plan, LearningPlan, plan_id,
+            Q.get_learning_plan, LearningPlan, plan_id=plan_id,
             missing=("learning plan", plan_id),
         )
 
     async def get_plan_with_details(self, plan_id: UUID) -> PlanDetails:
         """The plan with its objectives and progress entries, in one statement."""
-        row = await self._x.one(Q.get_learning_plan_details, _PlanRow, plan_id)
+        row = await self._x.one(Q.get_learning_plan_details, _PlanRow, plan_id=plan_id)
         if row is None:
             raise NotFound("learning plan", plan_id)
         return PlanDetails(
@@ -476,22 +477,22 @@ class LearningRepository:
         return await self._x.one_found(
             Q.update_learning_plan,
             LearningPlan,
-            p.id,
-            p.title,
-            p.description,
-            p.ai_analysis,
-            p.start_date,
-            p.target_completion_date,
+            plan_id=p.id,
+            title=p.title,
+            description=p.description,
+            ai_analysis=p.ai_analysis,
+            start_date=p.start_date,
+            target_completion_date=p.target_completion_date,
             missing=("learning plan", p.id),
         )
 
     async def soft_delete_plan(self, plan_id: UUID) -> None:
-        if await self._x.value(Q.soft_delete_learning_plan, plan_id) is None:
+        if await self._x.value(Q.soft_delete_learning_plan, plan_id=plan_id) is None:
             raise NotFound("learning plan", plan_id)
 
     async def _move_plan(self, query: Query, plan_id: UUID, verb: str) -> LearningPlan:
         return await self._x.moved(
-            query, LearningPlan, plan_id,
+            query, LearningPlan, plan_id=plan_id,
             status=Q.get_learning_plan_status, entity="learning plan", verb=verb,
         )
 
@@ -535,29 +536,29 @@ class LearningRepository:
         objective = await self._x.one(
             Q.add_learning_objective,
             LearningObjective,
-            organization_id,
-            plan_id,
-            competency_id,
-            title,
-            description,
-            current_level,
-            target_level,
-            priority,
-            position,
-            due_date,
+            organization_id=organization_id,
+            plan_id=plan_id,
+            competency_id=competency_id,
+            title=title,
+            description=description,
+            current_level=current_level,
+            target_level=target_level,
+            priority=priority,
+            position=position,
+            due_date=due_date,
         )
         assert objective is not None
         return objective
 
     async def get_objective(self, objective_id: UUID) -> LearningObjective:
         return await self._x.one_found(
-            Q.get_learning_objective, LearningObjective, objective_id,
+            Q.get_learning_objective, LearningObjective, objective_id=objective_id,
             missing=("learning objective", objective_id),
         )
 
     async def list_objectives(self, plan_id: UUID) -> list[LearningObjective]:
         """A plan's objectives in order."""
-        return await self._x.all(Q.list_learning_objectives, LearningObjective, plan_id)
+        return await self._x.all(Q.list_learning_objectives, LearningObjective, plan_id=plan_id)
 
     async def update_objective(self, objective: LearningObjective) -> LearningObjective:
         """Stores the editable fields of ``objective``; status: ``set_objective_status``."""
@@ -565,28 +566,28 @@ class LearningRepository:
         return await self._x.one_found(
             Q.update_learning_objective,
             LearningObjective,
-            o.id,
-            o.competency_id,
-            o.title,
-            o.description,
-            o.current_level,
-            o.target_level,
-            o.priority,
-            o.position,
-            o.due_date,
+            objective_id=o.id,
+            competency_id=o.competency_id,
+            title=o.title,
+            description=o.description,
+            current_level=o.current_level,
+            target_level=o.target_level,
+            priority=o.priority,
+            position=o.position,
+            due_date=o.due_date,
             missing=("learning objective", o.id),
         )
 
     async def set_objective_status(self, objective_id: UUID, status: str) -> LearningObjective:
         """not_started, in_progress, completed (stamps completed_at) or cancelled (clears it)."""
         return await self._x.one_found(
-            Q.set_learning_objective_status, LearningObjective, objective_id, status,
-            missing=("learning objective", objective_id),
+            Q.set_learning_objective_status, LearningObjective, objective_id=objective_id,
+            status=status, missing=("learning objective", objective_id),
         )
 
     async def delete_objective(self, objective_id: UUID) -> None:
         """Deletes an objective and its progress entries."""
-        if await self._x.value(Q.delete_learning_objective, objective_id) is None:
+        if await self._x.value(Q.delete_learning_objective, objective_id=objective_id) is None:
             raise NotFound("learning objective", objective_id)
 
     # Progress
@@ -617,15 +618,15 @@ class LearningRepository:
         entry = await self._x.one(
             Q.record_learning_progress,
             _StoredProgress,
-            progress_id,
-            plan_id,
-            objective_id,
-            resource_id,
-            progress_percent,
-            time_spent_minutes,
-            ciphertext,
-            key_id,
-            completed_at,
+            progress_id=progress_id,
+            plan_id=plan_id,
+            objective_id=objective_id,
+            resource_id=resource_id,
+            progress_percent=progress_percent,
+            time_spent_minutes=time_spent_minutes,
+            notes_ciphertext=ciphertext,
+            notes_key_id=key_id,
+            completed_at=completed_at,
         )
         if entry is None:
             raise NotFound("learning plan", plan_id)
@@ -635,7 +636,9 @@ class LearningRepository:
         self, plan_id: UUID, *, objective_id: UUID | None = None
     ) -> list[LearningProgress]:
         """A plan's progress entries (or one objective's), oldest first, notes decrypted."""
-        stored = await self._x.all(Q.list_learning_progress, _StoredProgress, plan_id, objective_id)
+        stored = await self._x.all(
+            Q.list_learning_progress, _StoredProgress, plan_id=plan_id, objective_id=objective_id,
+        )
         return [self._progress_of(s) for s in stored]
 
     async def progress_summary(
@@ -643,7 +646,8 @@ class LearningRepository:
     ) -> list[PlanProgressSummary]:
         """Per active plan of the person: objectives, completed ones, completion percentage."""
         return await self._x.all(
-            Q.learning_progress_summary, PlanProgressSummary, organization_id, user_id
+            Q.learning_progress_summary, PlanProgressSummary, organization_id=organization_id,
+            user_id=user_id,
         )
 
     # Recommendations
@@ -669,26 +673,26 @@ class LearningRepository:
         recommendation = await self._x.one(
             Q.create_recommendation,
             Recommendation,
-            organization_id,
-            user_id,
-            plan_id,
-            objective_id,
-            resource_id,
-            competency_id,
-            recommendation_type,
-            title,
-            reason,
-            score,
-            model_name,
-            model_version,
-            model_metadata,
+            organization_id=organization_id,
+            user_id=user_id,
+            plan_id=plan_id,
+            objective_id=objective_id,
+            resource_id=resource_id,
+            competency_id=competency_id,
+            recommendation_type=recommendation_type,
+            title=title,
+            reason=reason,
+            score=score,
+            model_name=model_name,
+            model_version=model_version,
+            model_metadata=model_metadata,
         )
         assert recommendation is not None
         return recommendation
 
     async def get_recommendation(self, recommendation_id: UUID) -> Recommendation:
         return await self._x.one_found(
-            Q.get_recommendation, Recommendation, recommendation_id,
+            Q.get_recommendation, Recommendation, recommendation_id=recommendation_id,
             missing=("recommendation", recommendation_id),
         )
 
@@ -710,7 +714,7 @@ class LearningRepository:
 
     async def _decide(self, query: Query, recommendation_id: UUID, verb: str) -> Recommendation:
         return await self._x.moved(
-            query, Recommendation, recommendation_id,
+            query, Recommendation, recommendation_id=recommendation_id,
             status=Q.get_recommendation_status, entity="recommendation", verb=verb,
         )
 

@@ -99,7 +99,8 @@ class NominationsRepository:
         bad value; ``Conflict`` naming the state of a cycle that is over.
         """
         rule = await self._x.one(
-            Q.set_feedback_nomination_rule, NominationRule, cycle_id, relationship, min_raters, max_raters
+            Q.set_feedback_nomination_rule, NominationRule, cycle_id=cycle_id,
+            relationship=relationship, min_raters=min_raters, max_raters=max_raters,
         )
         if rule is None:
             await self._refuse_cycle(cycle_id)
@@ -107,7 +108,9 @@ class NominationsRepository:
         return rule
 
     async def list_rules(self, cycle_id: UUID) -> list[NominationRule]:
-        return await self._x.all(Q.list_feedback_nomination_rules, NominationRule, cycle_id)
+        return await self._x.all(
+            Q.list_feedback_nomination_rules, NominationRule, cycle_id=cycle_id,
+        )
 
     async def nominate(
         self,
@@ -129,8 +132,9 @@ class NominationsRepository:
         or invited; ``Conflict`` naming the state of a cycle that is over.
         """
         nomination = await self._x.one(
-            Q.nominate_feedback_rater, Nomination, cycle_id, target_user_id, relationship, rater_user_id,
-            rater_email, rater_name, nominated_by,
+            Q.nominate_feedback_rater, Nomination, cycle_id=cycle_id, target_user_id=target_user_id,
+            relationship=relationship, rater_user_id=rater_user_id, rater_email=rater_email,
+            rater_name=rater_name, nominated_by=nominated_by,
         )
         assert nomination is not None
         return nomination
@@ -169,8 +173,9 @@ class NominationsRepository:
     ) -> Nomination:
         digest = token_digest(token) if token is not None else None
         decided = await self._x.one(
-            Q.decide_feedback_nomination, Nomination, nomination_id, approve, decided_by, reason, digest,
-            token_expires_at,
+            Q.decide_feedback_nomination, Nomination, nomination_id=nomination_id, approve=approve,
+            decided_by=decided_by, reason=reason, access_token_hash=digest,
+            token_expires_at=token_expires_at,
         )
         assert decided is not None
         return decided
@@ -178,13 +183,13 @@ class NominationsRepository:
     async def withdraw(self, nomination_id: UUID) -> Nomination:
         """proposed → withdrawn; otherwise ``Conflict`` naming the current status."""
         return await self._x.moved(
-            Q.withdraw_feedback_nomination, Nomination, nomination_id,
+            Q.withdraw_feedback_nomination, Nomination, nomination_id=nomination_id,
             status=Q.get_feedback_nomination_status, entity="feedback nomination", verb="withdrawn",
         )
 
     async def get(self, nomination_id: UUID) -> Nomination:
         return await self._x.one_found(
-            Q.get_feedback_nomination, Nomination, nomination_id,
+            Q.get_feedback_nomination, Nomination, nomination_id=nomination_id,
             missing=("feedback nomination", nomination_id),
         )
 
@@ -206,10 +211,13 @@ class NominationsRepository:
 
     async def summary(self, cycle_id: UUID, target_user_id: UUID) -> builtins.list[NominationCount]:
         """Per relationship with a rule: the person's nominations against the counts."""
-        return await self._x.all(Q.get_feedback_nomination_summary, NominationCount, cycle_id, target_user_id)
+        return await self._x.all(
+            Q.get_feedback_nomination_summary, NominationCount, cycle_id=cycle_id,
+            target_user_id=target_user_id,
+        )
 
     async def _refuse_cycle(self, cycle_id: UUID) -> None:
-        status = await self._x.value(Q.get_feedback_cycle_status, cycle_id)
+        status = await self._x.value(Q.get_feedback_cycle_status, cycle_id=cycle_id)
         if status is None:
             raise NotFound("feedback cycle", cycle_id)
         raise Conflict(f"feedback cycle {cycle_id} is {status}: its nomination rules cannot change", status)

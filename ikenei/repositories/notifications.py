@@ -79,34 +79,36 @@ class NotificationsRepository:
         if subject_type is None:
             raise InvalidData("template_key", f"must be one of {', '.join(sorted(SUBJECT_TYPES))}")
         return await self._x.one_found(
-            Q.queue_notification, Notification, organization_id, recipient_user_id, channel, template_key,
-            subject_type, subject_id,
+            Q.queue_notification, Notification, organization_id=organization_id,
+            recipient_user_id=recipient_user_id, channel=channel, template_key=template_key,
+            subject_type=subject_type, subject_id=subject_id,
             missing=(subject_type.replace("_", " "), subject_id),
         )
 
     async def get(self, notification_id: UUID) -> Notification:
         return await self._x.one_found(
-            Q.get_notification, Notification, notification_id, missing=("notification", notification_id)
+            Q.get_notification, Notification, notification_id=notification_id,
+            missing=("notification", notification_id),
         )
 
     async def mark_sent(self, notification_id: UUID) -> Notification:
         """queued → sent; otherwise ``Conflict`` naming the current status."""
         return await self._x.moved(
-            Q.mark_notification_sent, Notification, notification_id,
+            Q.mark_notification_sent, Notification, notification_id=notification_id,
             status=Q.get_notification_status, entity="notification", verb="sent",
         )
 
     async def mark_failed(self, notification_id: UUID, error: str) -> Notification:
         """queued → failed, keeping the delivery error (at most 500 characters)."""
         return await self._x.moved(
-            Q.mark_notification_failed, Notification, notification_id, error,
+            Q.mark_notification_failed, Notification, notification_id=notification_id, error=error,
             status=Q.get_notification_status, entity="notification", verb="failed",
         )
 
     async def requeue(self, notification_id: UUID) -> Notification:
         """failed → queued, for another attempt."""
         return await self._x.moved(
-            Q.requeue_notification, Notification, notification_id,
+            Q.requeue_notification, Notification, notification_id=notification_id,
             status=Q.get_notification_status, entity="notification", verb="queued again",
         )
 

@@ -74,20 +74,21 @@ class OrganizationsRepository:
         settings: dict[str, Any] | None = None,
     ) -> Organization:
         org = await self._x.one(
-            Q.create_organization, Organization, name, domain, industry, size_category, logo_url, settings
+            Q.create_organization, Organization, name=name, domain=domain, industry=industry,
+            size_category=size_category, logo_url=logo_url, settings=settings,
         )
         assert org is not None
         return org
 
     async def get(self, organization_id: UUID) -> Organization:
         return await self._x.one_found(
-            Q.get_organization, Organization, organization_id,
+            Q.get_organization, Organization, organization_id=organization_id,
             missing=("organization", organization_id),
         )
 
     async def get_by_domain(self, domain: str) -> Organization:
         return await self._x.one_found(
-            Q.get_organization_by_domain, Organization, domain,
+            Q.get_organization_by_domain, Organization, domain=domain,
             missing=("organization", domain),
         )
 
@@ -105,31 +106,34 @@ class OrganizationsRepository:
         """Stores the editable fields of ``organization`` (make it with ``dataclasses.replace``)."""
         o = organization
         return await self._x.one_found(
-            Q.update_organization, Organization, o.id, o.name, o.domain, o.industry,
-            o.size_category, o.logo_url, o.settings, o.is_active,
-            missing=("organization", o.id),
+            Q.update_organization, Organization, organization_id=o.id, name=o.name, domain=o.domain,
+            industry=o.industry, size_category=o.size_category, logo_url=o.logo_url,
+            settings=o.settings, is_active=o.is_active, missing=("organization", o.id),
         )
 
     async def soft_delete(self, organization_id: UUID) -> None:
-        if await self._x.value(Q.soft_delete_organization, organization_id) is None:
+        if await self._x.value(Q.soft_delete_organization, organization_id=organization_id) is None:
             raise NotFound("organization", organization_id)
 
     async def add_member(self, organization_id: UUID, user_id: UUID, *, status: str = "active") -> Membership:
-        membership = await self._x.one(Q.add_member, Membership, organization_id, user_id, status)
+        membership = await self._x.one(
+            Q.add_member, Membership, organization_id=organization_id, user_id=user_id,
+            status=status,
+        )
         assert membership is not None
         return membership
 
     async def get_membership(self, organization_id: UUID, user_id: UUID) -> Membership:
         return await self._x.one_found(
-            Q.get_membership, Membership, organization_id, user_id,
+            Q.get_membership, Membership, organization_id=organization_id, user_id=user_id,
             missing=("membership", (organization_id, user_id)),
         )
 
     async def set_member_status(self, organization_id: UUID, user_id: UUID, status: str) -> Membership:
         """Changes a membership's status: invited, active, suspended or left."""
         return await self._x.one_found(
-            Q.set_member_status, Membership, organization_id, user_id, status,
-            missing=("membership", (organization_id, user_id)),
+            Q.set_member_status, Membership, organization_id=organization_id, user_id=user_id,
+            status=status, missing=("membership", (organization_id, user_id)),
         )
 
     async def remove_member(self, organization_id: UUID, user_id: UUID) -> Membership:
@@ -148,4 +152,4 @@ class OrganizationsRepository:
 
     async def list_for_user(self, user_id: UUID) -> builtins.list[Organization]:
         """The organizations a user currently belongs to."""
-        return await self._x.all(Q.list_user_organizations, Organization, user_id)
+        return await self._x.all(Q.list_user_organizations, Organization, user_id=user_id)

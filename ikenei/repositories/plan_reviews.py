@@ -67,10 +67,13 @@ class PlanReviewsRepository:
         naming the review status (``submitted``: one is open) or the plan's
         status (completed, cancelled).
         """
-        review = await self._x.one(Q.submit_learning_plan_for_review, PlanReview, plan_id, submitted_by)
+        review = await self._x.one(
+            Q.submit_learning_plan_for_review, PlanReview, plan_id=plan_id,
+            submitted_by=submitted_by,
+        )
         if review is not None:
             return review
-        state = await self._x.one(Q.get_learning_plan_review_state, _PlanState, plan_id)
+        state = await self._x.one(Q.get_learning_plan_review_state, _PlanState, plan_id=plan_id)
         if state is None:
             raise NotFound("learning plan", plan_id)
         if state.status not in ("draft", "active", "paused"):
@@ -89,13 +92,16 @@ class PlanReviewsRepository:
         return await self._decide(plan_id, False, reviewer_id, comment)
 
     async def _decide(self, plan_id: UUID, approve: bool, reviewer_id: UUID, comment: str | None) -> PlanReview:
-        review = await self._x.one(Q.decide_learning_plan_review, PlanReview, plan_id, approve, reviewer_id, comment)
+        review = await self._x.one(
+            Q.decide_learning_plan_review, PlanReview, plan_id=plan_id, approve=approve,
+            reviewer_id=reviewer_id, comment=comment,
+        )
         assert review is not None
         return review
 
     async def list(self, plan_id: UUID) -> list[PlanReview]:
         """Every review round of the plan, newest first."""
-        return await self._x.all(Q.list_learning_plan_reviews, PlanReview, plan_id)
+        return await self._x.all(Q.list_learning_plan_reviews, PlanReview, plan_id=plan_id)
 
     async def overdue_objectives(
         self, organization_id: UUID, *, as_of: date, limit: int = 100, after: str | None = None

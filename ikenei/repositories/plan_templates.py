@@ -107,14 +107,16 @@ class PlanTemplatesRepository:
     ) -> PlanTemplate:
         """A new template (titles are unique in an organization, ignoring case: ``AlreadyExists``)."""
         template = await self._x.one(
-            Q.create_learning_plan_template, PlanTemplate, organization_id, title, description, created_by
+            Q.create_learning_plan_template, PlanTemplate, organization_id=organization_id,
+            title=title, description=description, created_by=created_by,
         )
         assert template is not None
         return template
 
     async def get(self, template_id: UUID) -> PlanTemplate:
         return await self._x.one_found(
-            Q.get_learning_plan_template, PlanTemplate, template_id, missing=("plan template", template_id)
+            Q.get_learning_plan_template, PlanTemplate, template_id=template_id,
+            missing=("plan template", template_id),
         )
 
     async def list(
@@ -130,8 +132,8 @@ class PlanTemplatesRepository:
     async def set_active(self, template_id: UUID, is_active: bool) -> PlanTemplate:
         """Offers the template for new plans, or withdraws it (plans made from it stay)."""
         return await self._x.one_found(
-            Q.set_learning_plan_template_active, PlanTemplate, template_id, is_active,
-            missing=("plan template", template_id),
+            Q.set_learning_plan_template_active, PlanTemplate, template_id=template_id,
+            is_active=is_active, missing=("plan template", template_id),
         )
 
     async def add_objective(
@@ -155,13 +157,16 @@ class PlanTemplatesRepository:
         (``position``) for a taken position.
         """
         return await self._x.one_found(
-            Q.add_learning_plan_template_objective, TemplateObjective, template_id, position, title, description,
-            competency_id, target_level, resource_id, priority, due_offset_days,
-            missing=("plan template", template_id),
+            Q.add_learning_plan_template_objective, TemplateObjective, template_id=template_id,
+            position=position, title=title, description=description, competency_id=competency_id,
+            target_level=target_level, resource_id=resource_id, priority=priority,
+            due_offset_days=due_offset_days, missing=("plan template", template_id),
         )
 
     async def list_objectives(self, template_id: UUID) -> builtins.list[TemplateObjective]:
-        return await self._x.all(Q.list_learning_plan_template_objectives, TemplateObjective, template_id)
+        return await self._x.all(
+            Q.list_learning_plan_template_objectives, TemplateObjective, template_id=template_id,
+        )
 
     async def create_plan(
         self,
@@ -179,8 +184,9 @@ class PlanTemplatesRepository:
         ``InvalidData`` (``user_id``) for someone who is not a member.
         """
         stored = await self._x.one_found(
-            Q.create_learning_plan_from_template, _StoredPlan, template_id, user_id, title, start_date, status,
-            created_by, missing=("plan template", template_id),
+            Q.create_learning_plan_from_template, _StoredPlan, template_id=template_id,
+            user_id=user_id, title=title, start_date=start_date, status=status,
+            created_by=created_by, missing=("plan template", template_id),
         )
         return PlanFromTemplate(
             stored.id, stored.organization_id, stored.user_id, stored.title, stored.status, stored.start_date,

@@ -127,7 +127,10 @@ class PrivacyRepository:
         self, actor: str, organization_id: UUID | None, subject_user_id: UUID | None, what: str
     ) -> AccessEntry:
         """Records that ``actor`` viewed ``what`` (a code such as ``feedback_results``) of a person."""
-        entry = await self._x.one(Q.log_access, AccessEntry, actor, organization_id, subject_user_id, what)
+        entry = await self._x.one(
+            Q.log_access, AccessEntry, actor=actor, organization_id=organization_id,
+            subject_user_id=subject_user_id, what=what,
+        )
         assert entry is not None
         return entry
 
@@ -159,8 +162,10 @@ class PrivacyRepository:
         async with self._x.transaction() as x:
             # Racing grants (two versions at once) take turns: the later one
             # sees, and closes, what the earlier one opened.
-            await x.value(Q.lock_consent, user_id, purpose)
-            consent = await x.one(Q.grant_consent, Consent, user_id, purpose, version)
+            await x.value(Q.lock_consent, user_id=user_id, purpose=purpose)
+            consent = await x.one(
+                Q.grant_consent, Consent, user_id=user_id, purpose=purpose, consent_version=version,
+            )
         assert consent is not None
         return consent
 
@@ -168,8 +173,8 @@ class PrivacyRepository:
         """Withdraws the open consent to ``purpose``; NotFound if none is open."""
         async with self._x.transaction() as x:
             # After a racing grant, so that a consent it opens is withdrawn too.
-            await x.value(Q.lock_consent, user_id, purpose)
-            consent = await x.one(Q.withdraw_consent, Consent, user_id, purpose)
+            await x.value(Q.lock_consent, user_id=user_id, purpose=purpose)
+            consent = await x.one(Q.withdraw_consent, Consent, user_id=user_id, purpose=purpose)
         if consent is None:
             raise NotFound("consent", (user_id, purpose))
         return consent
@@ -186,7 +191,7 @@ class PrivacyRepository:
 
     async def has_consent(self, user_id: UUID, purpose: str) -> bool:
         """Whether the person's consent to ``purpose`` is open."""
-        return bool(await self._x.value(Q.has_consent, user_id, purpose))
+        return bool(await self._x.value(Q.has_consent, user_id=user_id, purpose=purpose))
 
     # -- data-processing log -----------------------------------------------------
 
@@ -206,7 +211,8 @@ class PrivacyRepository:
         counts, never values.
         """
         entry = await self._x.one(
-            Q.log_processing, ProcessingEntry, operation, subject_user_id, subject_reference, actor, details
+            Q.log_processing, ProcessingEntry, operation=operation, subject_user_id=subject_user_id,
+            subject_reference=subject_reference, actor=actor, details=details,
         )
         assert entry is not None
         return entry

@@ -101,7 +101,7 @@ class ResultsRepository:
 
     async def trend(self, target_user_id: UUID) -> list[TrendPoint]:
         """Per competency, the person's results in each closed cycle, oldest first."""
-        return await self._x.all(Q.get_feedback_trend, TrendPoint, target_user_id)
+        return await self._x.all(Q.get_feedback_trend, TrendPoint, target_user_id=target_user_id)
 
     async def heatmap(self, cycle_id: UUID, *, by: str = "team") -> list[HeatmapCell]:
         """The competency x team (``by="team"``) or x department (``by="department"``) table of a cycle.
@@ -109,7 +109,7 @@ class ResultsRepository:
         Cells by competency name, then group label. ``InvalidData`` (``by``)
         for another grouping; ``NotFound`` for an unknown cycle.
         """
-        return await self._x.all(Q.get_feedback_heatmap, HeatmapCell, cycle_id, by)
+        return await self._x.all(Q.get_feedback_heatmap, HeatmapCell, cycle_id=cycle_id, by=by)
 
     async def blind_spots(self, target_user_id: UUID, cycle_id: UUID) -> list[BlindSpot]:
         """Each competency classified by self against others, for a closed cycle.
@@ -117,9 +117,11 @@ class ResultsRepository:
         ``Conflict`` naming the cycle's status while it is not closed;
         ``NotFound`` for an unknown cycle.
         """
-        found = await self._x.all(Q.get_feedback_blind_spots, BlindSpot, target_user_id, cycle_id)
+        found = await self._x.all(
+            Q.get_feedback_blind_spots, BlindSpot, target_user_id=target_user_id, cycle_id=cycle_id,
+        )
         if not found:
-            status = await self._x.value(Q.get_feedback_cycle_status, cycle_id)
+            status = await self._x.value(Q.get_feedback_cycle_status, cycle_id=cycle_id)
             if status is None:
                 raise NotFound("feedback cycle", cycle_id)
             if status != "closed":
@@ -134,7 +136,10 @@ class ResultsRepository:
         ``competencies.weight``. The seed's analysis (``feedback.analyze``)
         stays unweighted.
         """
-        rows = await self._x.all(Q.get_feedback_weighted_score, _WeightedRow, target_user_id, cycle_id)
+        rows = await self._x.all(
+            Q.get_feedback_weighted_score, _WeightedRow, target_user_id=target_user_id,
+            cycle_id=cycle_id,
+        )
         return WeightedScore(
             rows[0].overall_score if rows else None,
             tuple(WeightedCompetency(r.competency_id, r.competency_name, r.weight, r.weighted_percent,

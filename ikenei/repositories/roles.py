@@ -47,30 +47,36 @@ class RolesRepository:
         self, organization_id: UUID, *, name: str, description: str | None = None,
         permissions: list[str] | None = None,
     ) -> Role:
-        role = await self._x.one(Q.create_role, Role, organization_id, name, description, permissions)
+        role = await self._x.one(
+            Q.create_role, Role, organization_id=organization_id, name=name,
+            description=description, permissions=permissions,
+        )
         assert role is not None
         return role
 
     async def get(self, role_id: UUID) -> Role:
-        return await self._x.one_found(Q.get_role, Role, role_id, missing=("role", role_id))
+        return await self._x.one_found(Q.get_role, Role, role_id=role_id, missing=("role", role_id))
 
     async def get_by_name(self, organization_id: UUID, name: str) -> Role:
         """The organization's role of this name, else the system role of this name."""
         return await self._x.one_found(
-            Q.get_role_by_name, Role, organization_id, name,
+            Q.get_role_by_name, Role, organization_id=organization_id, name=name,
             missing=("role", name),
         )
 
     async def list(self, organization_id: UUID) -> list[Role]:
         """System roles first, then the organization's own, by name."""
-        return await self._x.all(Q.list_roles, Role, organization_id)
+        return await self._x.all(Q.list_roles, Role, organization_id=organization_id)
 
     async def update(self, role: Role) -> Role:
         """Stores name, description and permissions of an organization's own role.
 
         A system role is refused with ``Conflict`` (current state ``"system"``).
         """
-        updated = await self._x.one(Q.update_role, Role, role.id, role.name, role.description, role.permissions)
+        updated = await self._x.one(
+            Q.update_role, Role, role_id=role.id, name=role.name, description=role.description,
+            permissions=role.permissions,
+        )
         if updated is None:
             raise await self._why_unchanged(role.id)
         return updated
@@ -80,12 +86,12 @@ class RolesRepository:
 
         A system role is refused with ``Conflict`` (current state ``"system"``).
         """
-        if await self._x.value(Q.delete_role, role_id) is None:
+        if await self._x.value(Q.delete_role, role_id=role_id) is None:
             raise await self._why_unchanged(role_id)
 
     async def _why_unchanged(self, role_id: UUID) -> NotFound | Conflict:
         """Why an update or delete changed no role: it is absent, or a system role."""
-        role = await self._x.one(Q.get_role, Role, role_id)
+        role = await self._x.one(Q.get_role, Role, role_id=role_id)
         if role is None:
             return NotFound("role", role_id)
         return Conflict(f"role {role.name} is a system role and cannot be changed", "system")
@@ -96,16 +102,20 @@ class RolesRepository:
         """Grants a system role or one of the organization's own; ``NotFound``
         for any other role id, another organization's too."""
         return await self._x.one_found(
-            Q.assign_role, RoleAssignment, organization_id, user_id, role_id, granted_by,
-            missing=("role", role_id),
+            Q.assign_role, RoleAssignment, organization_id=organization_id, user_id=user_id,
+            role_id=role_id, granted_by=granted_by, missing=("role", role_id),
         )
 
     async def revoke(self, organization_id: UUID, user_id: UUID, role_id: UUID) -> None:
-        if await self._x.value(Q.revoke_role, organization_id, user_id, role_id) is None:
+        if await self._x.value(
+            Q.revoke_role, organization_id=organization_id, user_id=user_id, role_id=role_id,
+        ) is None:
             raise NotFound("role assignment", (organization_id, user_id, role_id))
 
     async def list_for_user(self, organization_id: UUID, user_id: UUID) -> builtins.list[Role]:
-        return await self._x.all(Q.list_user_roles, Role, organization_id, user_id)
+        return await self._x.all(
+            Q.list_user_roles, Role, organization_id=organization_id, user_id=user_id,
+        )
 
     async def list_assignments(
         self, organization_id: UUID, role_id: UUID, *, limit: int = 50, after: str | None = None

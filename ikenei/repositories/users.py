@@ -82,17 +82,20 @@ class UsersRepository:
         # bcrypt takes a quarter second at cost 12: off the event loop.
         password_hash = await asyncio.to_thread(passwords.hash_password, password, self.bcrypt_cost)
         user = await self._x.one(
-            Q.create_user, User, email, password_hash, first_name, last_name,
-            job_title, department, manager_id, profile_image_url,
+            Q.create_user, User, email=email, password_hash=password_hash, first_name=first_name,
+            last_name=last_name, job_title=job_title, department=department, manager_id=manager_id,
+            profile_image_url=profile_image_url,
         )
         assert user is not None
         return user
 
     async def get(self, user_id: UUID) -> User:
-        return await self._x.one_found(Q.get_user, User, user_id, missing=("user", user_id))
+        return await self._x.one_found(Q.get_user, User, user_id=user_id, missing=("user", user_id))
 
     async def get_by_email(self, email: str) -> User:
-        return await self._x.one_found(Q.get_user_by_email, User, email, missing=("user", email))
+        return await self._x.one_found(
+            Q.get_user_by_email, User, email=email, missing=("user", email),
+        )
 
     async def list(self, *, is_active: bool | None = None, limit: int = 50, after: str | None = None) -> Page[User]:
         """A page of users in creation order."""
@@ -103,24 +106,26 @@ class UsersRepository:
         )
 
     async def list_direct_reports(self, manager_id: UUID) -> builtins.list[User]:
-        return await self._x.all(Q.list_direct_reports, User, manager_id)
+        return await self._x.all(Q.list_direct_reports, User, manager_id=manager_id)
 
     async def update(self, user: User) -> User:
         """Stores the editable fields of ``user`` (make it with ``dataclasses.replace``)."""
         return await self._x.one_found(
-            Q.update_user, User, user.id, user.email, user.first_name, user.last_name,
-            user.job_title, user.department, user.manager_id, user.profile_image_url,
-            user.is_active, user.email_verified,
-            missing=("user", user.id),
+            Q.update_user, User, user_id=user.id, email=user.email, first_name=user.first_name,
+            last_name=user.last_name, job_title=user.job_title, department=user.department,
+            manager_id=user.manager_id, profile_image_url=user.profile_image_url,
+            is_active=user.is_active, email_verified=user.email_verified, missing=("user", user.id),
         )
 
     async def soft_delete(self, user_id: UUID) -> None:
-        if await self._x.value(Q.soft_delete_user, user_id) is None:
+        if await self._x.value(Q.soft_delete_user, user_id=user_id) is None:
             raise NotFound("user", user_id)
 
     async def set_password(self, user_id: UUID, password: str) -> None:
         password_hash = await asyncio.to_thread(passwords.hash_password, password, self.bcrypt_cost)
-        changed = await self._x.execute(Q.set_password_hash, user_id, password_hash)
+        changed = await self._x.execute(
+            Q.set_password_hash, user_id=user_id, password_hash=password_hash,
+        )
         if changed == 0:
             raise NotFound("user", user_id)
 
@@ -132,14 +137,14 @@ class UsersRepository:
         nothing but this check and ``create``). A hash made with another cost
         than the current one is replaced on success.
         """
-        found = await self._x.one(Q.get_password_hash, _PasswordHash, email)
+        found = await self._x.one(Q.get_password_hash, _PasswordHash, email=email)
         password_hash = found.password_hash if found else None
         matches = await asyncio.to_thread(_verify, password, password_hash, self.bcrypt_cost)
         if found is None or not matches:
             return None
-        await self._x.value(Q.enter_signed_in_person, found.id)
+        await self._x.value(Q.enter_signed_in_person, user_id=found.id)
         if passwords.needs_rehash(found.password_hash, self.bcrypt_cost):
             await self.set_password(found.id, password)
-        await self._x.execute(Q.record_login, found.id)
+        await self._x.execute(Q.record_login, user_id=found.id)
         return await self.get(found.id)
 

@@ -317,8 +317,9 @@ async def load_scale(
                         return
                     async with x.transaction():
                         await x.execute(
-                            Q.scale_insert_events, size.seed, numbers, people_of,
-                            EVENTS_PER_PERSON, month, as_of,
+                            Q.scale_insert_events, seed=size.seed, org_nos=numbers,
+                            org_people=people_of, events_per_person=EVENTS_PER_PERSON, month=month,
+                            as_of=as_of,
                         )
                     done.append(month)
                     advance(1)
@@ -339,7 +340,7 @@ async def load_scale(
     seconds["analytics events"] = time.perf_counter() - started
 
     async with owner_connection(dsn) as x:
-        await x.execute(Q.scale_record_load, _load_record(size, first))
+        await x.execute(Q.scale_record_load, load=_load_record(size, first))
         counts = await x.all(Q.scale_row_counts, RowCount)
     return LoadResult(size, first, {c.table_name: c.rows for c in counts}, seconds)
 
@@ -348,22 +349,41 @@ async def _organization(
     x: Executor, cipher: Cipher, seed: int, number: int, people: int, cycles: int, as_of: datetime
 ) -> None:
     """Every row of one organization, in the caller's transaction."""
-    await x.execute(Q.scale_insert_organization, seed, number, people, as_of)
-    await x.execute(Q.scale_insert_people, seed, number, people, as_of, PASSWORD_HASH)
-    await x.execute(Q.scale_insert_memberships, seed, number, people, as_of)
-    await x.execute(Q.scale_insert_role_assignments, seed, number, people, as_of)
-    await x.execute(Q.scale_insert_competencies, seed, number, as_of)
-    await x.execute(Q.scale_insert_competency_levels, seed, number, as_of)
-    await x.execute(Q.scale_insert_forms, seed, number, as_of)
-    await x.execute(Q.scale_insert_questions, seed, number, as_of)
-    await x.execute(Q.scale_insert_cycles, seed, number, cycles, as_of)
-    await x.execute(Q.scale_insert_invitations, seed, number, people, cycles, as_of)
-    ids, ciphertexts = _comments(cipher, await x.all(Q.scale_comment_answers, CommentAnswer, seed, number))
-    await x.execute(Q.scale_insert_answers, seed, number, ids, ciphertexts, cipher.current_key_id)
-    await x.execute(Q.scale_insert_competency_ratings, seed, number)
-    await x.execute(Q.scale_close_cycles, seed, number, cycles)
-    await x.execute(Q.scale_insert_plans, seed, number, people, cycles, as_of)
-    await x.execute(Q.scale_insert_objectives, seed, number, people)
+    await x.execute(
+        Q.scale_insert_organization, seed=seed, org_no=number, people=people, as_of=as_of,
+    )
+    await x.execute(
+        Q.scale_insert_people, seed=seed, org_no=number, people=people, as_of=as_of,
+        password_hash=PASSWORD_HASH,
+    )
+    await x.execute(
+        Q.scale_insert_memberships, seed=seed, org_no=number, people=people, as_of=as_of,
+    )
+    await x.execute(
+        Q.scale_insert_role_assignments, seed=seed, org_no=number, people=people, as_of=as_of,
+    )
+    await x.execute(Q.scale_insert_competencies, seed=seed, org_no=number, as_of=as_of)
+    await x.execute(Q.scale_insert_competency_levels, seed=seed, org_no=number, as_of=as_of)
+    await x.execute(Q.scale_insert_forms, seed=seed, org_no=number, as_of=as_of)
+    await x.execute(Q.scale_insert_questions, seed=seed, org_no=number, as_of=as_of)
+    await x.execute(Q.scale_insert_cycles, seed=seed, org_no=number, cycles=cycles, as_of=as_of)
+    await x.execute(
+        Q.scale_insert_invitations, seed=seed, org_no=number, people=people, cycles=cycles,
+        as_of=as_of,
+    )
+    ids, ciphertexts = _comments(cipher, await x.all(
+        Q.scale_comment_answers, CommentAnswer, seed=seed, org_no=number,
+    ))
+    await x.execute(
+        Q.scale_insert_answers, seed=seed, org_no=number, comment_ids=ids,
+        comment_ciphertexts=ciphertexts, comment_key_id=cipher.current_key_id,
+    )
+    await x.execute(Q.scale_insert_competency_ratings, seed=seed, org_no=number)
+    await x.execute(Q.scale_close_cycles, seed=seed, org_no=number, cycles=cycles)
+    await x.execute(
+        Q.scale_insert_plans, seed=seed, org_no=number, people=people, cycles=cycles, as_of=as_of,
+    )
+    await x.execute(Q.scale_insert_objectives, seed=seed, org_no=number, people=people)
 
 
 def _comments(cipher: Cipher, answers: list[CommentAnswer]) -> tuple[list[UUID], list[bytes]]:
