@@ -14,6 +14,7 @@ query and the name. Rows become records through ``ikenei.db.records``.
 from __future__ import annotations
 
 import dataclasses
+import operator
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -49,6 +50,23 @@ class Query:
     builders: dict[type, Callable[[Any], Any]] = dataclasses.field(
         default_factory=dict, compare=False, hash=False, repr=False
     )
+    # The values of a mapping of arguments in $n order (KeyError for a missing
+    # name), made once from ``params``.
+    pick: Callable[[Mapping[str, Any]], tuple[Any, ...]] = dataclasses.field(
+        init=False, compare=False, hash=False, repr=False
+    )
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "pick", _picker(self.params))
+
+
+def _picker(params: tuple[str, ...]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+    if len(params) == 1:
+        (name,) = params
+        return lambda args: (args[name],)
+    if not params:
+        return lambda args: ()
+    return operator.itemgetter(*params)
 
 
 def _query_of(fn: Any, placeholders: list[str]) -> Query:
@@ -87,20 +105,19 @@ def load(path: Path = QUERIES_DIR) -> SimpleNamespace:
 Q = load()
 
 
-def _args(query: Query, args: Mapping[str, Any]) -> list[Any]:
+def _args(query: Query, args: Mapping[str, Any]) -> tuple[Any, ...]:
     """The values of ``args`` (name -> value) in ``$n`` order, each checked."""
-    params = query.params
+    if len(args) != len(query.params):
+        raise _mismatch(query, args)
     try:
-        values = [args[name] for name in params]
+        values = query.pick(args)
     except KeyError:
         raise _mismatch(query, args) from None
-    if len(args) != len(params):
-        raise _mismatch(query, args)
-    for name, value in zip(params, values):
+    for position, value in enumerate(values):
         problem = value_problem(value)
         if problem is not None:
             # Named here: the server's refusal would not say which argument (see ikenei.db.values).
-            raise InvalidData(name, problem)
+            raise InvalidData(query.params[position], problem)
     return values
 
 
