@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -51,13 +52,25 @@ _PROCESS_CIPHER = Cipher(("cursor", os.urandom(KEY_BYTES)))
 
 
 class Page(list[T], Generic[T]):
-    """One page of a list: its rows, and ``cursor`` for the next page (None after the last)."""
+    """One page of a list: its rows, and ``cursor`` for the next page (None after the last).
 
-    __slots__ = ("cursor",)
+    The cursor is sealed when it is first read: a caller that reads one page
+    only pays nothing for it.
+    """
 
-    def __init__(self, rows: Iterable[T], cursor: str | None) -> None:
+    __slots__ = ("_cursor", "_next")
+
+    def __init__(self, rows: Iterable[T], cursor: str | None,
+                 next_page: Callable[[], str | None] | None = None) -> None:
         super().__init__(rows)
-        self.cursor = cursor
+        self._cursor = cursor
+        self._next = next_page
+
+    @property
+    def cursor(self) -> str | None:
+        if self._next is not None:
+            self._cursor, self._next = self._next(), None
+        return self._cursor
 
     def __repr__(self) -> str:
         return f"Page({list.__repr__(self)}, cursor={self.cursor!r})"
@@ -78,7 +91,7 @@ class Pages:
         record: type[R],
         scope: Mapping[str, Any],
         *,
-        key: Sequence[str],
+        key: tuple[str, ...],
         after: str | None,
         limit: int,
     ) -> Page[R]:
@@ -88,17 +101,22 @@ class Pages:
         record fields that make up the list's order, as the query's
         ``after_<field>`` parameters do.
         """
-        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
+        if type(limit) is not int or not 1 <= limit <= MAX_LIMIT:
             raise InvalidData("limit", f"must be a whole number from 1 to {MAX_LIMIT}")
-        bound = self._binding(query, scope)
-        last = self._open(after, bound, len(key)) if after is not None else (None,) * len(key)
-        values = {**scope, **{f"after_{field}": value for field, value in zip(key, last, strict=True)}}
+        values = dict(scope)
+        if after is None:
+            values.update(dict.fromkeys(_after_names(key)))
+        else:
+            last = self._open(after, self._binding(query, scope), len(key))
+            values.update(zip(_after_names(key), last, strict=True))
         values["limit"] = limit + 1  # one more than asked tells whether a next page exists
         rows = await x.all(query, record, **values)
         if len(rows) <= limit:
             return Page(rows, None)
-        rows = rows[:limit]
-        return Page(rows, self._seal(tuple(getattr(rows[-1], field) for field in key), bound))
+        del rows[limit:]
+        final = rows[-1]
+        return Page(rows, None, lambda: self._seal(
+            tuple(getattr(final, field) for field in key), self._binding(query, scope)))
 
     @staticmethod
     def _binding(query: Query, scope: Mapping[str, Any]) -> bytes:
@@ -130,6 +148,11 @@ class Pages:
         if len(values) != size:
             raise refused
         return values
+
+
+@functools.cache
+def _after_names(key: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(f"after_{field}" for field in key)
 
 
 def _tagged(value: Any) -> list[Any]:

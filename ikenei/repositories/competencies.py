@@ -443,7 +443,8 @@ class CompetenciesRepository:
                 )
                 for h in stored
             ),
-            stored.cursor,
+            None,
+            lambda: stored.cursor,
         )
 
     def _evidence(self, h: _StoredHistoryEntry) -> Evidence | None:

@@ -24,21 +24,33 @@ SELECT * FROM user_records WHERE lower(email) = lower(:email);
 -- server: an organization's scope reads its members through their
 -- memberships (and sorts them: at most the organization's size), a person's
 -- scope their own row, and only a session with no scope at all (the owner's
--- maintenance) walks the users in creation order. Each branch's filter is
--- decided once, before any row is read.
+-- maintenance) walks the users in creation order. Each branch's condition is
+-- decided once, before any row is read, and each branch stops at a page, so
+-- the walk of the last one reads a page's worth, not every user.
 SELECT * FROM (
-    SELECT u.* FROM user_organizations m JOIN user_records u ON u.id = m.user_id
-     WHERE m.organization_id = (SELECT current_organization_id())
+    (SELECT u.* FROM user_organizations m JOIN user_records u ON u.id = m.user_id
+      WHERE m.organization_id = (SELECT current_organization_id())
+        AND (SELECT current_organization_id()) IS NOT NULL
+        AND (:is_active::boolean IS NULL OR u.is_active = :is_active)
+        AND (u.created_at, u.id) > (coalesce(:after_created_at::timestamptz, '-infinity'),
+                                    coalesce(:after_id::uuid, '00000000-0000-0000-0000-000000000000'::uuid))
+      ORDER BY u.created_at, u.id LIMIT :limit)
     UNION ALL
-    SELECT u.* FROM user_records u
-     WHERE u.id = (SELECT current_person_id()) AND (SELECT current_organization_id()) IS NULL
+    (SELECT u.* FROM user_records u
+      WHERE u.id = (SELECT current_person_id())
+        AND (SELECT current_person_id()) IS NOT NULL AND (SELECT current_organization_id()) IS NULL
+        AND (:is_active::boolean IS NULL OR u.is_active = :is_active)
+        AND (u.created_at, u.id) > (coalesce(:after_created_at::timestamptz, '-infinity'),
+                                    coalesce(:after_id::uuid, '00000000-0000-0000-0000-000000000000'::uuid)))
     UNION ALL
-    SELECT u.* FROM user_records u
-     WHERE (SELECT current_organization_id()) IS NULL AND (SELECT current_person_id()) IS NULL
-       AND (SELECT current_person_email()) IS NULL AND (SELECT current_access_token_hash()) IS NULL
+    (SELECT u.* FROM user_records u
+      WHERE (SELECT current_organization_id()) IS NULL AND (SELECT current_person_id()) IS NULL
+        AND (SELECT current_person_email()) IS NULL AND (SELECT current_access_token_hash()) IS NULL
+        AND (:is_active::boolean IS NULL OR u.is_active = :is_active)
+        AND (u.created_at, u.id) > (coalesce(:after_created_at::timestamptz, '-infinity'),
+                                    coalesce(:after_id::uuid, '00000000-0000-0000-0000-000000000000'::uuid))
+      ORDER BY u.created_at, u.id LIMIT :limit)
 ) AS u
- WHERE (:is_active::boolean IS NULL OR is_active = :is_active)
-   AND (created_at, id) > (coalesce(:after_created_at::timestamptz, '-infinity'), coalesce(:after_id::uuid, '00000000-0000-0000-0000-000000000000'::uuid))
  ORDER BY created_at, id
  LIMIT :limit;
 
