@@ -36,12 +36,12 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 from datetime import time as clock
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 from ikenei.config.paths import SQL_DIR
@@ -61,6 +61,9 @@ __all__ = [
 ]
 
 Q = load(SQL_DIR / "tooling" / "seed_scale.sql")
+
+# One item of work done in parallel (an organization, a month of events).
+W = TypeVar("W")
 
 #: The password of every generated person: the dev seed's (its bcrypt hash, cost 12).
 PASSWORD_HASH = "$2b$12$mGh6jImdXW6g4QhzZOp7Te71Qb4hEIfGhihfTy1u0XweT87fCgtH2"
@@ -266,83 +269,81 @@ async def load_scale(
     numbers = [first + i for i in range(size.organizations)]
     seconds: dict[str, float] = {}
 
+    async def organization(x: Executor, work: tuple[int, int, int]) -> None:
+        number, people, cycles = work
+        await _organization(x, cipher, size.seed, number, people, cycles, as_of)
+
     started = time.perf_counter()
     with progress.step("organizations", size.organizations) as advance:
-        queue: asyncio.Queue[tuple[int, int, int]] = asyncio.Queue()
-        for number, (people, cycles) in zip(numbers, shapes, strict=True):
-            queue.put_nowait((number, people, cycles))
-        loaded: list[int] = []
-
-        async def worker() -> None:
-            async with owner_connection(dsn) as x:
-                while True:
-                    try:
-                        number, people, cycles = queue.get_nowait()
-                    except asyncio.QueueEmpty:
-                        return
-                    async with x.transaction():
-                        await _organization(x, cipher, size.seed, number, people, cycles, as_of)
-                    loaded.append(number)
-                    advance(1)
-
-        tasks = [asyncio.create_task(worker()) for _ in range(min(WORKERS, size.organizations))]
-        try:
-            await asyncio.gather(*tasks)
-        except BaseException as exc:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            if isinstance(exc, IkeneiError):
-                raise DatabaseError(
-                    f"seed scale stopped: {exc}; {len(loaded)} of {size.organizations} "
-                    "organizations were loaded whole, the others not at all (no events yet)"
-                ) from exc
-            raise
+        await _in_parallel(
+            dsn, [(n, people, cycles) for n, (people, cycles) in zip(numbers, shapes, strict=True)],
+            organization, advance,
+            lambda done: f"{done} of {size.organizations} organizations were loaded whole, "
+                         "the others not at all (no events yet)",
+        )
     seconds["organizations"] = time.perf_counter() - started
 
-    started = time.perf_counter()
     people_of = [people for people, _ in shapes]
+
+    async def month_of_events(x: Executor, month: int) -> None:
+        await x.execute(
+            Q.scale_insert_events, seed=size.seed, org_nos=numbers, org_people=people_of,
+            events_per_person=EVENTS_PER_PERSON, month=month, as_of=as_of,
+        )
+
+    started = time.perf_counter()
     with progress.step("analytics events", 12) as advance:
-        months: asyncio.Queue[int] = asyncio.Queue()
-        for month in range(12):
-            months.put_nowait(month)
-        done: list[int] = []
-
-        async def events() -> None:
-            async with owner_connection(dsn) as x:
-                while True:
-                    try:
-                        month = months.get_nowait()
-                    except asyncio.QueueEmpty:
-                        return
-                    async with x.transaction():
-                        await x.execute(
-                            Q.scale_insert_events, seed=size.seed, org_nos=numbers,
-                            org_people=people_of, events_per_person=EVENTS_PER_PERSON, month=month,
-                            as_of=as_of,
-                        )
-                    done.append(month)
-                    advance(1)
-
-        tasks = [asyncio.create_task(events()) for _ in range(WORKERS)]
-        try:
-            await asyncio.gather(*tasks)
-        except BaseException as exc:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            if isinstance(exc, IkeneiError):
-                raise DatabaseError(
-                    f"seed scale stopped: {exc}; the {size.organizations} organizations were "
-                    f"loaded whole, with the events of {len(done)} of 12 months"
-                ) from exc
-            raise
+        await _in_parallel(
+            dsn, list(range(12)), month_of_events, advance,
+            lambda done: f"the {size.organizations} organizations were loaded whole, "
+                         f"with the events of {done} of 12 months",
+        )
     seconds["analytics events"] = time.perf_counter() - started
 
     async with owner_connection(dsn) as x:
         await x.execute(Q.scale_record_load, load=_load_record(size, first))
         counts = await x.all(Q.scale_row_counts, RowCount)
     return LoadResult(size, first, {c.table_name: c.rows for c in counts}, seconds)
+
+
+async def _in_parallel(
+    dsn: str,
+    items: list[W],
+    work: Callable[[Executor, W], Awaitable[None]],
+    advance: Callable[[int], Any],
+    stopped: Callable[[int], str],
+) -> None:
+    """``work`` on every item, each in a transaction of its own, on ``WORKERS``
+    connections; on a failure the others stop and ``DatabaseError`` says, through
+    ``stopped(items done)``, what was loaded whole."""
+    queue: asyncio.Queue[W] = asyncio.Queue()
+    for item in items:
+        queue.put_nowait(item)
+    done = 0
+
+    async def worker() -> None:
+        nonlocal done
+        async with owner_connection(dsn) as x:
+            while True:
+                try:
+                    item = queue.get_nowait()
+                except asyncio.QueueEmpty:
+                    return
+                async with x.transaction():
+                    await work(x, item)
+                done += 1
+                advance(1)
+
+    tasks = [asyncio.create_task(worker()) for _ in range(min(WORKERS, len(items)))]
+    try:
+        await asyncio.gather(*tasks)
+    except BaseException as exc:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if isinstance(exc, IkeneiError):
+            raise DatabaseError(f"seed scale stopped: {exc}; {stopped(done)}") from exc
+        raise
 
 
 async def _organization(
