@@ -377,6 +377,7 @@ SELECT i.id AS invitation_id, i.target_user_id,
   JOIN users t ON t.id = i.target_user_id
   LEFT JOIN users r ON r.id = i.rater_user_id
  WHERE i.cycle_id = :cycle_id AND i.status IN ('pending', 'started') AND i.sent_at IS NOT NULL
+   AND i.organization_id = (SELECT c2.organization_id FROM feedback_cycles c2 WHERE c2.id = :cycle_id)
    AND (c.ends_at IS NULL OR c.ends_at > p.at)
    AND (i.token_expires_at IS NULL OR i.token_expires_at > p.at)
    AND i.reminder_count < p.max_reminders
@@ -411,6 +412,7 @@ SELECT i.id AS invitation_id, i.target_user_id,
   JOIN users t ON t.id = i.target_user_id
   LEFT JOIN users r ON r.id = i.rater_user_id
  WHERE i.cycle_id = :cycle_id AND i.status IN ('pending', 'started')
+   AND i.organization_id = (SELECT c2.organization_id FROM feedback_cycles c2 WHERE c2.id = :cycle_id)
    AND (i.token_expires_at IS NULL OR i.token_expires_at > now())
    AND (:quiet_period::interval IS NULL
         OR coalesce(i.last_reminded_at, i.sent_at) IS NULL
@@ -435,6 +437,8 @@ SELECT i.id, i.cycle_id, i.target_user_id,
   JOIN users t ON t.id = i.target_user_id
   LEFT JOIN users r ON r.id = i.rater_user_id
  WHERE i.cycle_id = :cycle_id
+   -- the cycle's organization: an index range under any role (see 20261205_119100)
+   AND i.organization_id = (SELECT c.organization_id FROM feedback_cycles c WHERE c.id = :cycle_id)
    AND (:status::text IS NULL OR i.status = :status)
    AND (:relationship::text IS NULL OR i.relationship = :relationship)
    AND (i.target_user_id, i.relationship, i.id)

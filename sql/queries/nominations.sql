@@ -59,6 +59,7 @@ SELECT id, organization_id, cycle_id, target_user_id, relationship, rater_user_i
        status, nominated_by, decided_by, decision_reason, decided_at, invitation_id, created_at, updated_at
   FROM feedback_nominations
  WHERE cycle_id = :cycle_id
+   AND organization_id = (SELECT c.organization_id FROM feedback_cycles c WHERE c.id = :cycle_id)
    AND (:target_user_id::uuid IS NULL OR target_user_id = :target_user_id)
    AND (:status::text IS NULL OR status = :status)
    AND (target_user_id, relationship, created_at, id)
