@@ -29,6 +29,7 @@ from ikenei.db import pages
 from ikenei.db.pages import MAX_LIMIT, Page, Pages
 from ikenei.db.queries import Q, Query, load
 from ikenei.errors import InvalidData
+from ikenei.monitoring.plans import nodes
 from ikenei.security.encryption import Cipher
 
 TQ = load(Path(__file__).parent / "sql" / "pages.sql")
@@ -77,7 +78,7 @@ async def test_every_list_is_read_in_its_order_through_an_index(fresh_dsn: str, 
         await conn.close()
     plan = json.loads(document)[0]["Plan"]
     assert plan["Node Type"] == "Limit", plan
-    sorts = _nodes(plan, "Sort") + _nodes(plan, "Incremental Sort")
+    sorts = [n for n in nodes(plan) if n["Node Type"] in ("Sort", "Incremental Sort")]
     if query.name == "list_users":
         # Its branches sort at most a page each: an organization's members, read
         # through their memberships, and the pages of the other branches
@@ -89,15 +90,9 @@ async def test_every_list_is_read_in_its_order_through_an_index(fresh_dsn: str, 
 
 def _rows_read(plan: dict[str, Any], relation: str) -> float:
     """Rows the plan's scans of ``relation`` returned, over all their loops."""
-    own = plan.get("Actual Rows", 0) * plan.get("Actual Loops", 1) if plan.get("Relation Name") == relation else 0
-    return own + sum(_rows_read(child, relation) for child in plan.get("Plans", []))
+    return sum(n.get("Actual Rows", 0) * n.get("Actual Loops", 1)
+               for n in nodes(plan) if n.get("Relation Name") == relation)
 
-
-def _nodes(plan: dict[str, Any], kind: str) -> list[dict[str, Any]]:
-    found = [plan] if plan.get("Node Type") == kind else []
-    for child in plan.get("Plans", []):
-        found += _nodes(child, kind)
-    return found
 
 
 async def _forms(db: Database, count: int) -> tuple[Any, list[Any]]:

@@ -48,6 +48,7 @@ from ikenei.config.settings import load_settings
 from ikenei.db.database import Repositories
 from ikenei.db.queries import Executor
 from ikenei.errors import IkeneiError, NotFound, OutOfScope
+from ikenei.monitoring.plans import nodes
 from ikenei.repositories.competencies import CompetenciesRepository
 from ikenei.repositories.feedback import FeedbackRepository
 from ikenei.repositories.learning import LearningRepository
@@ -385,17 +386,10 @@ async def test_the_permissions_are_read_once_per_statement_not_per_row(env: Env)
             raise _Rollback(await repos.users._x.value(PQ.explain_plans_read))
     except _Rollback as done:
         plan = done.value
-    nodes: list[dict[str, Any]] = []
-
-    def walk(node: dict[str, Any]) -> None:
-        nodes.append(node)
-        for child in node.get("Plans", []):
-            walk(child)
-
-    walk((json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"])
-    init_plans = [n for n in nodes if n.get("Parent Relationship") == "InitPlan"]
+    every = list(nodes((json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]))
+    init_plans = [n for n in every if n.get("Parent Relationship") == "InitPlan"]
     assert init_plans and all(n["Actual Loops"] == 1 for n in init_plans)
-    assert [n for n in nodes if n.get("Parent Relationship") == "SubPlan"] == []
+    assert [n for n in every if n.get("Parent Relationship") == "SubPlan"] == []
 
 
 

@@ -7,12 +7,12 @@ import dataclasses
 import json
 import re
 from pathlib import Path
-from typing import Any
 
 from foundation_support import make_member, make_org
 from security_support import app_database, raw
 
 from ikenei.db.queries import Executor, Q, load
+from ikenei.monitoring.plans import nodes
 
 TQ = load(Path(__file__).parent / "sql" / "policy_cost.sql")
 
@@ -74,10 +74,6 @@ def test_the_check_sees_a_call_per_row():
     assert not per_row_calls("( SELECT acting_person_may('users.manage'::text) AS acting_person_may)", helpers)
 
 
-def plan_nodes(node: dict[str, Any]) -> list[dict[str, Any]]:
-    return [node] + [n for child in node.get("Plans", []) for n in plan_nodes(child)]
-
-
 async def test_a_list_query_under_the_application_role_reads_the_scope_in_an_init_plan(fresh_dsn, db):
     org = await make_org(db)
     for name in ("Ann", "Ben", "Cat"):
@@ -92,11 +88,11 @@ async def test_a_list_query_under_the_application_role_reads_the_scope_in_an_ini
     finally:
         await app.close()
     [plan] = json.loads(found) if isinstance(found, str) else found
-    nodes = plan_nodes(plan["Plan"])
-    init_plans = [n for n in nodes if n.get("Parent Relationship") == "InitPlan"]
+    every = list(nodes(plan["Plan"]))
+    init_plans = [n for n in every if n.get("Parent Relationship") == "InitPlan"]
     assert init_plans, "the scope is read in an InitPlan"
     assert any("current_setting" in " ".join(n.get("Output", [])) for n in init_plans)
     # No other node evaluates a setting: a row compares with the InitPlan's value.
-    per_row = [n["Node Type"] for n in nodes if n.get("Parent Relationship") != "InitPlan"
+    per_row = [n["Node Type"] for n in every if n.get("Parent Relationship") != "InitPlan"
                and "current_setting" in json.dumps({k: v for k, v in n.items() if k != "Plans"})]
     assert per_row == []

@@ -14,17 +14,14 @@ from feedback_fixtures import give_feedback, make_setup
 from security_support import app_database, raw
 
 from ikenei.db.queries import Executor, Q, load
+from ikenei.monitoring.plans import nodes
 
 TQ = load(Path(__file__).parent / "sql" / "result_indexes.sql")
 
 
 
-def plan_nodes(node: dict[str, Any]) -> list[dict[str, Any]]:
-    return [node] + [n for child in node.get("Plans", []) for n in plan_nodes(child)]
-
-
 def scans_of(plan: dict[str, Any], table: str) -> list[tuple[str, str | None]]:
-    return [(n["Node Type"], n.get("Index Name")) for n in plan_nodes(plan)
+    return [(n["Node Type"], n.get("Index Name")) for n in nodes(plan)
             if n.get("Relation Name") == table]
 
 
