@@ -27,9 +27,10 @@ from ikenei import Database, load_settings
 from ikenei.config.key_format import parse_key
 from ikenei.db import pages
 from ikenei.db.pages import MAX_LIMIT, Page, Pages
-from ikenei.db.queries import Q, Query, load
+from ikenei.db.queries import Executor, Q, Query, load
 from ikenei.errors import InvalidData
-from ikenei.monitoring.plans import nodes
+from ikenei.monitoring.plans import nodes, plan_with_values
+from ikenei.monitoring.server import Server, Session, inspect
 from ikenei.security.encryption import Cipher
 
 TQ = load(Path(__file__).parent / "sql" / "pages.sql")
@@ -71,12 +72,13 @@ async def test_every_list_is_read_in_its_order_through_an_index(fresh_dsn: str, 
     try:
         statement = await conn.prepare(query.sql)
         values = [_SAMPLES.get(t.name) for t in statement.get_parameters()]
-        async with conn.transaction():
-            await conn.execute(TQ.price_out_sorts_and_scans.sql)
-            document = await conn.fetchval("EXPLAIN (FORMAT JSON) " + query.sql, *values)
+        x = Executor(conn)
+        server = await inspect(x)
+        async with x.transaction() as tx:
+            await tx.execute(TQ.price_out_sorts_and_scans)
+            plan = (await plan_with_values(Session(tx, server), query.sql, values))["Plan"]
     finally:
         await conn.close()
-    plan = json.loads(document)[0]["Plan"]
     assert plan["Node Type"] == "Limit", plan
     sorts = [n for n in nodes(plan) if n["Node Type"] in ("Sort", "Incremental Sort")]
     if query.name == "list_users":
@@ -208,18 +210,15 @@ async def test_users_of_an_organization_are_read_through_its_memberships(fresh_d
         await conn.execute(TQ.analyze_people.sql)
     finally:
         await conn.close()
-    explain = Query("explain", "EXPLAIN (ANALYZE, FORMAT JSON) " + Q.list_users.sql, Q.list_users.params)
+    server = await _server(fresh_dsn)
     app = await Database.connect(settings, role="ikenei_app")
     try:
         async with app.organization(small.id) as org:
             listed = await org.users.list(limit=10)
-            document = await org.users._x.value(
-                explain, is_active=None, after_created_at=None, after_id=None, limit=11
-            )
+            plan = await _first_page_analysed(Session(org.users._x, server))
     finally:
         await app.close()
     assert [u.id for u in listed] == [u.id for u in ours]
-    plan = (document if isinstance(document, list) else json.loads(document))[0]["Plan"]
     assert _rows_read(plan, "users") <= len(ours), json.dumps(plan, indent=1)
 
 
@@ -236,13 +235,26 @@ async def test_with_no_scope_users_are_walked_a_page_at_a_time(fresh_dsn: str) -
             await conn.execute(TQ.analyze_people.sql)
         finally:
             await conn.close()
-        explain = Query("explain", "EXPLAIN (ANALYZE, FORMAT JSON) " + Q.list_users.sql, Q.list_users.params)
+        server = await _server(fresh_dsn)
         async with owner.transaction() as tx:
             first = await tx.users.list(limit=10)
-            document = await tx.users._x.value(
-                explain, is_active=None, after_created_at=None, after_id=None, limit=11)
+            plan = await _first_page_analysed(Session(tx.users._x, server))
     finally:
         await owner.close()
     assert len(first) == 10 and first.cursor is not None
-    plan = (document if isinstance(document, list) else json.loads(document))[0]["Plan"]
     assert _rows_read(plan, "users") <= 11, json.dumps(plan, indent=1)
+
+
+async def _server(dsn: str) -> Server:
+    conn = await asyncpg.connect(dsn)
+    try:
+        return await inspect(Executor(conn))
+    finally:
+        await conn.close()
+
+
+async def _first_page_analysed(session: Session) -> dict[str, Any]:
+    """The analysed plan of users.list's first page of ten, as the repository asks
+    for it, in the session's scope (rolled back)."""
+    values = Q.list_users.pick({"is_active": None, "after_created_at": None, "after_id": None, "limit": 11})
+    return (await plan_with_values(session, Q.list_users.sql, values, analyze=True))["Plan"]
