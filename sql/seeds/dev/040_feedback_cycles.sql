@@ -43,6 +43,23 @@
 
 SELECT set_config('ikenei.plaintext_sample_data', 'on', true);
 
+-- The raters' answers below (and the Q3 check-in's in 080) are written as a
+-- text array in question order, which this turns into the JSON array
+-- submit_feedback() takes: a rating question's entry as a rating, a text
+-- question's as a comment. Session-local (pg_temp), so it is no part of the
+-- schema; 080 can call it because the runner runs every seed file on one
+-- connection.
+CREATE OR REPLACE FUNCTION pg_temp.answers_in_order(of_form uuid, answers text[]) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT jsonb_agg(jsonb_build_object(
+               'question_id', q.id,
+               'rating',  CASE WHEN q.question_type = 'rating' THEN answers[q.position]::smallint END,
+               'comment', CASE WHEN q.question_type = 'text' THEN answers[q.position] END)
+             ORDER BY q.position)
+      FROM feedback_questions q
+     WHERE q.form_id = of_form
+$$;
+
 INSERT INTO feedback_cycles (id, organization_id, form_id, name, description,
                              status, starts_at, ends_at, created_by)
 VALUES
@@ -158,7 +175,8 @@ UPDATE feedback_cycles
 
 -- One row per rater: the answers in question order (form 5102: five ratings
 -- on 1-5, then one comment).
-SELECT submit_feedback(i.id, sha256(convert_to(a.token, 'UTF8')), answers.answers)
+SELECT submit_feedback(i.id, sha256(convert_to(a.token, 'UTF8')),
+                       pg_temp.answers_in_order(c.form_id, a.answers_in_order))
   FROM (VALUES
     ('00000000-0000-4000-8000-000000610201', NULL, ARRAY['3', '4', '4', '4', '3',
         'Hired two engineers and onboarded them without slowing the team down.']),
@@ -177,15 +195,6 @@ SELECT submit_feedback(i.id, sha256(convert_to(a.token, 'UTF8')), answers.answer
   ) AS a (invitation_id, token, answers_in_order)
   JOIN feedback_invitations i ON i.id = a.invitation_id::uuid
   JOIN feedback_cycles c ON c.id = i.cycle_id
- CROSS JOIN LATERAL (
-        SELECT jsonb_agg(jsonb_build_object(
-                   'question_id', q.id,
-                   'rating',  CASE WHEN q.question_type = 'rating' THEN a.answers_in_order[q.position]::smallint END,
-                   'comment', CASE WHEN q.question_type = 'text' THEN a.answers_in_order[q.position] END)
-                 ORDER BY q.position) AS answers
-          FROM feedback_questions q
-         WHERE q.form_id = c.form_id
-       ) AS answers
  WHERE c.status = 'active' AND i.status IN ('pending', 'started');
 
 -- Each rater took twenty minutes from opening the form to submitting it.
@@ -220,7 +229,8 @@ UPDATE feedback_cycles
 -- on 1-5, questions 2 and 7 both on coaching; then "keep doing" and the
 -- optional "do differently", NULL when skipped). The external rater answers
 -- with the token of their link.
-SELECT submit_feedback(i.id, sha256(convert_to(a.token, 'UTF8')), answers.answers)
+SELECT submit_feedback(i.id, sha256(convert_to(a.token, 'UTF8')),
+                       pg_temp.answers_in_order(c.form_id, a.answers_in_order))
   FROM (VALUES
     -- for Maya Okafor
     ('00000000-0000-4000-8000-000000610101', NULL, ARRAY['4', '3', '4', '3', '4', '4', '3',
@@ -261,15 +271,6 @@ SELECT submit_feedback(i.id, sha256(convert_to(a.token, 'UTF8')), answers.answer
   ) AS a (invitation_id, token, answers_in_order)
   JOIN feedback_invitations i ON i.id = a.invitation_id::uuid
   JOIN feedback_cycles c ON c.id = i.cycle_id
- CROSS JOIN LATERAL (
-        SELECT jsonb_agg(jsonb_build_object(
-                   'question_id', q.id,
-                   'rating',  CASE WHEN q.question_type = 'rating' THEN a.answers_in_order[q.position]::smallint END,
-                   'comment', CASE WHEN q.question_type = 'text' THEN a.answers_in_order[q.position] END)
-                 ORDER BY q.position) AS answers
-          FROM feedback_questions q
-         WHERE q.form_id = c.form_id
-       ) AS answers
  WHERE c.status = 'active' AND i.status IN ('pending', 'started');
 
 SELECT set_config('ikenei.plaintext_sample_data', 'off', true);

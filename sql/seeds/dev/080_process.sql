@@ -110,8 +110,9 @@ ON CONFLICT DO NOTHING;
 UPDATE feedback_cycles SET status = 'active', activated_at = coalesce(starts_at, now())
  WHERE id IN ('00000000-0000-4000-8000-000000008201', '00000000-0000-4000-8000-000000008301') AND status = 'draft';
 
--- Q3 answers (form 5102: five ratings on 1-5, then a comment), then closed.
-SELECT submit_feedback(i.id, NULL, answers.answers)
+-- Q3 answers (form 5102: five ratings on 1-5, then a comment; made JSON by
+-- pg_temp.answers_in_order of 040), then closed.
+SELECT submit_feedback(i.id, NULL, pg_temp.answers_in_order(c.form_id, a.answers_in_order))
   FROM (VALUES
     ('00000000-0000-4000-8000-000000820101', ARRAY['4', '4', '4', '4', '4', 'Delegates far more than in spring.']),
     ('00000000-0000-4000-8000-000000820102', ARRAY['4', '4', '5', '4', '3', 'Reliable partner on the roadmap.']),
@@ -121,15 +122,6 @@ SELECT submit_feedback(i.id, NULL, answers.answers)
   ) AS a (invitation_id, answers_in_order)
   JOIN feedback_invitations i ON i.id = a.invitation_id::uuid
   JOIN feedback_cycles c ON c.id = i.cycle_id
- CROSS JOIN LATERAL (
-        SELECT jsonb_agg(jsonb_build_object(
-                   'question_id', q.id,
-                   'rating',  CASE WHEN q.question_type = 'rating' THEN a.answers_in_order[q.position]::smallint END,
-                   'comment', CASE WHEN q.question_type = 'text' THEN a.answers_in_order[q.position] END)
-                 ORDER BY q.position) AS answers
-          FROM feedback_questions q
-         WHERE q.form_id = c.form_id
-       ) AS answers
  WHERE c.status = 'active' AND i.status IN ('pending', 'started');
 
 UPDATE feedback_cycles SET status = 'closed', closed_at = '2026-08-25 09:00:00+00'
