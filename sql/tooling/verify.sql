@@ -12,15 +12,20 @@ SELECT set_config('search_path', 'public', true);
 -- database. Left out: yoyo's bookkeeping tables (_yoyo_*, yoyo_lock), what
 -- belongs to an extension, plpgsql (always installed), and NOT NULL
 -- constraints, which only PostgreSQL 18+ lists as constraints.
-WITH relations AS (
+--
+-- An extension's objects are those pg_depend ties to it (deptype 'e'), as
+-- (catalog, oid); a catalog row's tableoid is its catalog, so one test,
+-- (x.tableoid, x.oid) NOT IN extension_members, serves relations, functions
+-- and types alike.
+WITH extension_members AS (
+    SELECT classid, objid FROM pg_depend WHERE deptype = 'e'
+), relations AS (
     SELECT c.oid, c.relname, c.relkind
       FROM pg_class c
      WHERE c.relnamespace = 'public'::regnamespace
        AND NOT starts_with(c.relname, '_yoyo')
        AND NOT starts_with(c.relname, 'yoyo_')
-       AND NOT EXISTS (SELECT 1 FROM pg_depend d
-                        WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
-                          AND d.deptype = 'e')
+       AND (c.tableoid, c.oid) NOT IN (SELECT classid, objid FROM extension_members)
 )
 SELECT 'table' AS kind, relname AS name
   FROM relations WHERE relkind IN ('r', 'p')
@@ -65,9 +70,7 @@ SELECT CASE p.prokind WHEN 'p' THEN 'procedure' ELSE 'function' END,
        p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')'
   FROM pg_proc p
  WHERE p.pronamespace = 'public'::regnamespace
-   AND NOT EXISTS (SELECT 1 FROM pg_depend d
-                    WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid
-                      AND d.deptype = 'e')
+   AND (p.tableoid, p.oid) NOT IN (SELECT classid, objid FROM extension_members)
 UNION ALL
 SELECT 'type', ty.typname
   FROM pg_type ty
@@ -75,9 +78,7 @@ SELECT 'type', ty.typname
    AND ty.typtype IN ('d', 'e', 'r', 'c')
    AND (ty.typtype <> 'c'
         OR (SELECT c.relkind FROM pg_class c WHERE c.oid = ty.typrelid) = 'c')
-   AND NOT EXISTS (SELECT 1 FROM pg_depend d
-                    WHERE d.classid = 'pg_type'::regclass AND d.objid = ty.oid
-                      AND d.deptype = 'e')
+   AND (ty.tableoid, ty.oid) NOT IN (SELECT classid, objid FROM extension_members)
 UNION ALL
 SELECT 'extension', e.extname
   FROM pg_extension e
