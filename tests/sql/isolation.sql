@@ -55,7 +55,23 @@ SELECT c.relname::text AS name
 -- session's role, so row-level security applies; run it in a transaction that
 -- is rolled back. Rows with key_column NULL of a table that keeps shared rows
 -- (roles, competency_categories) are everyone's, so not counted. Dynamic SQL
--- needs PL/pgSQL; pg_temp keeps it out of the schema.
+-- needs PL/pgSQL; pg_temp keeps it out of the schema. The UPDATE and the
+-- DELETE each run through pg_temp.rows_touched, which turns a refusal into
+-- -1 or -2 the same way for both.
+CREATE OR REPLACE FUNCTION pg_temp.rows_touched(statement text, p_other_than uuid) RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+    touched bigint;
+BEGIN
+    EXECUTE statement USING p_other_than;
+    GET DIAGNOSTICS touched = ROW_COUNT;
+    RETURN touched;
+EXCEPTION
+    WHEN insufficient_privilege THEN RETURN -1;
+    WHEN OTHERS THEN RETURN -2;
+END
+$$;
+
 CREATE OR REPLACE FUNCTION pg_temp.probe_table(
     table_name text, key_column text, touch_column text, p_other_than uuid, keeps_shared boolean,
     p_write boolean,
@@ -79,22 +95,10 @@ BEGIN
     IF NOT p_write THEN
         RETURN;
     END IF;
-    BEGIN
-        EXECUTE format('UPDATE public.%I SET %I = %I WHERE %s', table_name, touch_column, touch_column,
-                       other)
-          USING p_other_than;
-        GET DIAGNOSTICS updated = ROW_COUNT;
-    EXCEPTION
-        WHEN insufficient_privilege THEN updated := -1;
-        WHEN OTHERS THEN updated := -2;
-    END;
-    BEGIN
-        EXECUTE format('DELETE FROM public.%I WHERE %s', table_name, other) USING p_other_than;
-        GET DIAGNOSTICS deleted = ROW_COUNT;
-    EXCEPTION
-        WHEN insufficient_privilege THEN deleted := -1;
-        WHEN OTHERS THEN deleted := -2;
-    END;
+    updated := pg_temp.rows_touched(
+        format('UPDATE public.%I SET %I = %I WHERE %s', table_name, touch_column, touch_column, other),
+        p_other_than);
+    deleted := pg_temp.rows_touched(format('DELETE FROM public.%I WHERE %s', table_name, other), p_other_than);
 END
 $$;
 
