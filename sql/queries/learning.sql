@@ -110,13 +110,9 @@ WITH gaps AS (
     RETURNING id, organization_id, plan_id, competency_id, title, description, current_level, target_level,
               status, priority, position, due_date, completed_at, created_at, updated_at
 )
-SELECT p.id, p.organization_id, p.user_id, p.title, p.description, p.ai_analysis, p.status, p.start_date,
-       p.target_completion_date, p.actual_completion_date, p.source_cycle_id, p.created_by, p.created_at,
-       p.updated_at,
-       array(SELECT ROW(o.id, o.organization_id, o.plan_id, o.competency_id, o.title, o.description,
-                        o.current_level, o.target_level, o.status, o.priority, o.position, o.due_date,
-                        o.completed_at, o.created_at, o.updated_at)
-               FROM objectives o ORDER BY o.position) AS objectives
+-- The RETURNING lists above are the columns of get_learning_plan_details, in
+-- its order: the plan's, then each objective's as a row.
+SELECT p.*, array(SELECT ROW(o.*) FROM objectives o ORDER BY o.position) AS objectives
   FROM plan p;
 
 -- name: get_learning_plan(plan_id)^
