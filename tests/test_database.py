@@ -391,6 +391,14 @@ CREATE TEMP TABLE exec_scratch (id int PRIMARY KEY, label text NOT NULL) ON COMM
 -- One row.
 INSERT INTO exec_scratch (id, label) VALUES (:id, :label);
 
+-- name: exec_test_add_scratch(id, label)^
+-- One row, as written.
+INSERT INTO exec_scratch (id, label) VALUES (:id, :label) RETURNING id, label;
+
+-- name: exec_test_relabel_one_scratch(id, label)^
+-- One row gets the label; the row as stored.
+UPDATE exec_scratch SET label = :label WHERE id = :id RETURNING id, label;
+
 -- name: exec_test_relabel_scratch(label)!
 -- Every row gets the label.
 UPDATE exec_scratch SET label = :label;
@@ -475,6 +483,39 @@ async def test_one_found_returns_the_row_or_raises_not_found_naming_what(db, scr
         await x.one_found(scratch.exec_test_none, Pair, missing=("pair", 7))
     assert (caught.value.entity, caught.value.key) == ("pair", 7)
     assert str(caught.value) == "pair 7 not found"
+
+
+async def test_created_returns_the_written_row_and_refuses_a_query_that_wrote_none(db, scratch):
+    async with Executor(db._pool).transaction() as x:
+        await x.execute(scratch.exec_test_make_scratch)
+        assert await x.created(scratch.exec_test_add_scratch, Scratch, id=1, label="one") == Scratch(1, "one")
+        with pytest.raises(DatabaseError, match="query exec_test_none wrote no row"):
+            await x.created(scratch.exec_test_none, Pair)
+
+
+@dataclass(frozen=True, slots=True)
+class Unlabelled:
+    id: int
+
+
+async def test_stored_takes_the_arguments_it_is_not_given_from_the_record(db, scratch):
+    async with Executor(db._pool).transaction() as x:
+        await x.execute(scratch.exec_test_make_scratch)
+        await x.execute(scratch.exec_test_insert_scratch, id=1, label="one")
+        # Every parameter from the record:
+        stored = await x.stored(scratch.exec_test_relabel_one_scratch, Scratch(1, "uno"), missing=("row", 1))
+        assert stored == Scratch(1, "uno")
+        # A given argument wins over the record's field of that name:
+        stored = await x.stored(
+            scratch.exec_test_relabel_one_scratch, Scratch(2, "eins"), id=1, missing=("row", 1),
+        )
+        assert stored == Scratch(1, "eins")
+        with pytest.raises(NotFound) as caught:
+            await x.stored(scratch.exec_test_relabel_one_scratch, Scratch(9, "nine"), missing=("row", 9))
+        assert (caught.value.entity, caught.value.key) == ("row", 9)
+        with pytest.raises(TypeError, match="query exec_test_relabel_one_scratch: Unlabelled has no field label"):
+            await x.stored(scratch.exec_test_relabel_one_scratch, Unlabelled(1), missing=("row", 1))
+        assert await x.all(scratch.exec_test_list_scratch, Scratch) == [Scratch(1, "eins")]
 
 
 async def test_executor_methods_on_one_connection(db, scratch):

@@ -186,6 +186,33 @@ class Executor:
             raise NotFound(*missing)
         return found
 
+    async def created(self, query: Query, record: type[T], /, **args: Any) -> T:
+        """The row an ``INSERT ... RETURNING`` wrote, as ``record``."""
+        created = await self._one(query, record, args)
+        if created is None:
+            # An insert that returns nothing broke its own contract: a defect, not bad input.
+            raise DatabaseError(f"query {query.name} wrote no row")
+        return created
+
+    async def stored(
+        self, query: Query, value: T, /, *, missing: tuple[str, Any], **args: Any
+    ) -> T:
+        """``value`` (a record) written by an update query, as the database now holds it.
+
+        Each parameter of ``query`` not given in ``args`` is the record's field
+        of that name, so a caller names only what is not a field (the key).
+        ``NotFound(*missing)`` when no row was updated.
+        """
+        for name in query.params:
+            if name not in args:
+                try:
+                    args[name] = getattr(value, name)
+                except AttributeError:
+                    raise TypeError(
+                        f"query {query.name}: {type(value).__name__} has no field {name}"
+                    ) from None
+        return await self.one_found(query, type(value), missing=missing, **args)
+
     async def moved(
         self, query: Query, record: type[T], /, *,
         status: Query, entity: str, verb: str, **args: Any,

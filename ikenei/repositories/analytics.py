@@ -21,9 +21,10 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from ikenei.db.pages import Page, Pages
-from ikenei.db.queries import Executor, Q, Query
+from ikenei.db.pages import Page
+from ikenei.db.queries import Q, Query
 from ikenei.errors import NotFound
+from ikenei.repositories.base import Repository
 
 _STAGED_EVENT_COLUMNS = (
     "organization_id", "event_type", "user_id", "session_id", "properties", "occurred_at",
@@ -143,14 +144,10 @@ def _widget_of(row: tuple[Any, ...]) -> Widget:
     )
 
 
-class AnalyticsRepository:
+class AnalyticsRepository(Repository):
     """Record and read events, run the report queue, arrange widgets, read a dashboard."""
 
-    __slots__ = ("_pages", "_x")
-
-    def __init__(self, executor: Executor, *, pages: Pages | None = None) -> None:
-        self._x = executor
-        self._pages = pages or Pages(None)
+    __slots__ = ()
 
     # -- events -------------------------------------------------------------------
 
@@ -243,12 +240,10 @@ class AnalyticsRepository:
         requested_by: UUID | None = None,
     ) -> Report:
         """Queues a report."""
-        report = await self._x.one(
+        return await self._x.created(
             Q.create_report, Report, organization_id=organization_id, report_type=report_type,
             title=title, parameters=parameters, requested_by=requested_by,
         )
-        assert report is not None
-        return report
 
     async def get_report(self, report_id: UUID) -> Report:
         return await self._x.one_found(
@@ -316,7 +311,7 @@ class AnalyticsRepository:
         is_visible: bool = True,
     ) -> Widget:
         """Adds a widget to a member's dashboard, at ``position`` or after the last one."""
-        widget = await self._x.one(
+        return await self._x.created(
             Q.add_dashboard_widget,
             Widget,
             organization_id=organization_id,
@@ -329,8 +324,6 @@ class AnalyticsRepository:
             configuration=configuration,
             is_visible=is_visible,
         )
-        assert widget is not None
-        return widget
 
     async def get_widget(self, widget_id: UUID) -> Widget:
         return await self._x.one_found(
@@ -346,17 +339,9 @@ class AnalyticsRepository:
 
     async def update_widget(self, widget: Widget) -> Widget:
         """Stores title, size, configuration and visibility of ``widget``; ``move_widget`` moves it."""
-        w = widget
-        return await self._x.one_found(
-            Q.update_dashboard_widget,
-            Widget,
-            widget_id=w.id,
-            title=w.title,
-            width=w.width,
-            height=w.height,
-            configuration=w.configuration,
-            is_visible=w.is_visible,
-            missing=("dashboard widget", w.id),
+        return await self._x.stored(
+            Q.update_dashboard_widget, widget, widget_id=widget.id,
+            missing=("dashboard widget", widget.id),
         )
 
     async def move_widget(self, widget_id: UUID, position: int) -> list[Widget]:

@@ -18,10 +18,10 @@ from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
-from ikenei.db.pages import Page, Pages
-from ikenei.db.queries import Executor, Q
-from ikenei.errors import ConfigError, NotFound
-from ikenei.security.encryption import Cipher
+from ikenei.db.pages import Page
+from ikenei.db.queries import Q
+from ikenei.errors import NotFound
+from ikenei.repositories.base import EncryptingRepository
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,20 +170,11 @@ class LevelSpec:
     description: str | None = None
 
 
-class CompetenciesRepository:
+class CompetenciesRepository(EncryptingRepository):
     """Categories, competencies, proficiency levels, and people's levels with their history."""
 
-    __slots__ = ("_cipher", "_pages", "_x")
-
-    def __init__(self, executor: Executor, cipher: Cipher | None = None, *, pages: Pages | None = None) -> None:
-        self._x = executor
-        self._pages = pages or Pages(None)
-        self._cipher = cipher
-
-    def _needs_cipher(self) -> Cipher:
-        if self._cipher is None:
-            raise ConfigError("evidence notes are encrypted: this repository was made without a cipher")
-        return self._cipher
+    __slots__ = ()
+    encrypted_text = "evidence notes"
 
     # Categories
 
@@ -196,7 +187,7 @@ class CompetenciesRepository:
         sort_order: int = 0,
     ) -> CompetencyCategory:
         """An organization's own category, or a shared standard one when organization_id is None."""
-        category = await self._x.one(
+        return await self._x.created(
             Q.create_competency_category,
             CompetencyCategory,
             organization_id=organization_id,
@@ -204,8 +195,6 @@ class CompetenciesRepository:
             description=description,
             sort_order=sort_order,
         )
-        assert category is not None
-        return category
 
     async def get_category(self, category_id: UUID) -> CompetencyCategory:
         return await self._x.one_found(
@@ -221,16 +210,9 @@ class CompetenciesRepository:
 
     async def update_category(self, category: CompetencyCategory) -> CompetencyCategory:
         """Stores name, description and sort order; the owner (organization_id) stays."""
-        c = category
-        return await self._x.one_found(
-            Q.update_competency_category,
-            CompetencyCategory,
-            category_id=c.id,
-            organization_id=c.organization_id,
-            name=c.name,
-            description=c.description,
-            sort_order=c.sort_order,
-            missing=("competency category", c.id),
+        return await self._x.stored(
+            Q.update_competency_category, category, category_id=category.id,
+            missing=("competency category", category.id),
         )
 
     async def delete_category(self, organization_id: UUID | None, category_id: UUID) -> None:
@@ -252,7 +234,7 @@ class CompetenciesRepository:
         weight: Decimal = Decimal("1.0"),
         is_active: bool = True,
     ) -> Competency:
-        competency = await self._x.one(
+        return await self._x.created(
             Q.create_competency,
             Competency,
             organization_id=organization_id,
@@ -262,8 +244,6 @@ class CompetenciesRepository:
             weight=weight,
             is_active=is_active,
         )
-        assert competency is not None
-        return competency
 
     async def get(self, competency_id: UUID) -> Competency:
         return await self._x.one_found(
@@ -289,17 +269,9 @@ class CompetenciesRepository:
 
     async def update(self, competency: Competency) -> Competency:
         """Stores the editable fields of ``competency`` (make it with ``dataclasses.replace``)."""
-        c = competency
-        return await self._x.one_found(
-            Q.update_competency,
-            Competency,
-            competency_id=c.id,
-            name=c.name,
-            description=c.description,
-            category_id=c.category_id,
-            weight=c.weight,
-            is_active=c.is_active,
-            missing=("competency", c.id),
+        return await self._x.stored(
+            Q.update_competency, competency, competency_id=competency.id,
+            missing=("competency", competency.id),
         )
 
     async def soft_delete(self, competency_id: UUID) -> None:
@@ -335,9 +307,9 @@ class CompetenciesRepository:
 
     async def update_proficiency_level(self, level: ProficiencyLevel) -> ProficiencyLevel:
         """Stores a level's name and description; its number is its identity and stays."""
-        return await self._x.one_found(
-            Q.update_competency_level, ProficiencyLevel, level_id=level.id, name=level.name,
-            description=level.description, missing=("competency level", level.id),
+        return await self._x.stored(
+            Q.update_competency_level, level, level_id=level.id,
+            missing=("competency level", level.id),
         )
 
     async def delete_proficiency_level(self, level_id: UUID) -> None:
@@ -370,13 +342,11 @@ class CompetenciesRepository:
         or ``content`` (evidence holding nothing) changes nothing.
         """
         if evidence is None:
-            row = await self._x.one(
+            return await self._x.created(
                 Q.set_user_competency, UserCompetency, organization_id=organization_id,
                 user_id=user_id, competency_id=competency_id, current_level=current_level,
                 target_level=target_level, source=source, set_by=set_by, cycle_id=cycle_id,
             )
-            assert row is not None
-            return row
         evidence_id = uuid.uuid4()
         ciphertext = key_id = None
         if evidence.note is not None and evidence.note.strip():
@@ -384,12 +354,11 @@ class CompetenciesRepository:
             sealed = self._needs_cipher().encrypt(evidence.note.strip(), table=table, column=column, row_id=evidence_id)
             ciphertext, key_id = sealed.ciphertext, sealed.key_id
         async with self._x.transaction() as x:
-            row = await x.one(
+            row = await x.created(
                 Q.set_user_competency, UserCompetency, organization_id=organization_id,
                 user_id=user_id, competency_id=competency_id, current_level=current_level,
                 target_level=target_level, source=source, set_by=set_by, cycle_id=cycle_id,
             )
-            assert row is not None
             added = await x.value(
                 Q.add_competency_evidence, evidence_id=evidence_id, organization_id=organization_id,
                 user_id=user_id, competency_id=competency_id, note_ciphertext=ciphertext,

@@ -25,10 +25,10 @@ from decimal import Decimal
 from typing import Any, NoReturn
 from uuid import UUID
 
-from ikenei.db.pages import Page, Pages
-from ikenei.db.queries import Executor, Q, Query
-from ikenei.errors import ConfigError, Conflict, InvalidData, NotFound
-from ikenei.security.encryption import Cipher
+from ikenei.db.pages import Page
+from ikenei.db.queries import Q, Query
+from ikenei.errors import Conflict, InvalidData, NotFound
+from ikenei.repositories.base import EncryptingRepository
 from ikenei.security.free_text import checked_text
 from ikenei.security.tokens import new_token, token_digest
 from ikenei.vocabulary import RATER_GROUPS
@@ -347,20 +347,11 @@ class _InvitationState:
     token_expired: bool
 
 
-class FeedbackRepository:
+class FeedbackRepository(EncryptingRepository):
     """Forms and questions, cycles, invitations, submissions and results of 360-degree feedback."""
 
-    __slots__ = ("_cipher", "_pages", "_x")
-
-    def __init__(self, executor: Executor, cipher: Cipher | None = None, *, pages: Pages | None = None) -> None:
-        self._x = executor
-        self._pages = pages or Pages(None)
-        self._cipher = cipher
-
-    def _needs_cipher(self) -> Cipher:
-        if self._cipher is None:
-            raise ConfigError("feedback comments are encrypted: this repository was made without a cipher")
-        return self._cipher
+    __slots__ = ()
+    encrypted_text = "feedback comments"
 
     # Forms -------------------------------------------------------------------
 
@@ -377,14 +368,12 @@ class FeedbackRepository:
         settings: dict[str, Any] | None = None,
         created_by: UUID | None = None,
     ) -> Form:
-        form = await self._x.one(
+        return await self._x.created(
             Q.create_feedback_form, Form, organization_id=organization_id, title=title,
             description=description, form_type=form_type, is_anonymous=is_anonymous,
             anonymity_threshold=anonymity_threshold, is_active=is_active, settings=settings,
             created_by=created_by,
         )
-        assert form is not None
-        return form
 
     async def get_form(self, form_id: UUID) -> Form:
         return await self._x.one_found(
@@ -408,12 +397,8 @@ class FeedbackRepository:
         The anonymity settings of a form an active or closed cycle uses cannot
         be weakened: ``Conflict`` naming the cycle's state.
         """
-        f = form
-        return await self._x.one_found(
-            Q.update_feedback_form, Form, form_id=f.id, title=f.title, description=f.description,
-            form_type=f.form_type, is_anonymous=f.is_anonymous,
-            anonymity_threshold=f.anonymity_threshold, is_active=f.is_active, settings=f.settings,
-            missing=("feedback form", f.id),
+        return await self._x.stored(
+            Q.update_feedback_form, form, form_id=form.id, missing=("feedback form", form.id),
         )
 
     async def soft_delete_form(self, form_id: UUID) -> None:
@@ -464,12 +449,9 @@ class FeedbackRepository:
 
     async def update_question(self, question: Question) -> Question:
         """Stores the editable fields of ``question`` (not its position: see ``reorder_questions``)."""
-        q = question
-        return await self._x.one_found(
-            Q.update_feedback_question, Question, question_id=q.id, question_text=q.question_text,
-            question_type=q.question_type, competency_id=q.competency_id, scale_min=q.scale_min,
-            scale_max=q.scale_max, is_required=q.is_required, weight=q.weight,
-            missing=("feedback question", q.id),
+        return await self._x.stored(
+            Q.update_feedback_question, question, question_id=question.id,
+            missing=("feedback question", question.id),
         )
 
     async def delete_question(self, question_id: UUID) -> None:

@@ -20,10 +20,10 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from ikenei.db.pages import Page, Pages
-from ikenei.db.queries import Executor, Q, Query
-from ikenei.errors import ConfigError, Conflict, NotFound
-from ikenei.security.encryption import Cipher
+from ikenei.db.pages import Page
+from ikenei.db.queries import Q, Query
+from ikenei.errors import Conflict, NotFound
+from ikenei.repositories.base import EncryptingRepository
 from ikenei.security.free_text import checked_text
 
 _NOTES = ("learning_progress", "notes")
@@ -231,20 +231,11 @@ def _plan_of(row: _PlanRow | _NewPlanRow) -> LearningPlan:
     )
 
 
-class LearningRepository:
+class LearningRepository(EncryptingRepository):
     """Learning resources, plans and their objectives and progress, and recommendations."""
 
-    __slots__ = ("_cipher", "_pages", "_x")
-
-    def __init__(self, executor: Executor, cipher: Cipher | None = None, *, pages: Pages | None = None) -> None:
-        self._x = executor
-        self._pages = pages or Pages(None)
-        self._cipher = cipher
-
-    def _needs_cipher(self) -> Cipher:
-        if self._cipher is None:
-            raise ConfigError("progress notes are encrypted: this repository was made without a cipher")
-        return self._cipher
+    __slots__ = ()
+    encrypted_text = "progress notes"
 
     def _progress_of(self, stored: _StoredProgress) -> LearningProgress:
         notes = stored.notes
@@ -265,12 +256,10 @@ class LearningRepository:
         self, code: str, name: str, description: str | None = None
     ) -> ResourceType:
         """Adds a kind of learning material, or renames the one with this code."""
-        resource_type = await self._x.one(
+        return await self._x.created(
             Q.upsert_learning_resource_type, ResourceType, code=code, name=name,
             description=description,
         )
-        assert resource_type is not None
-        return resource_type
 
     async def list_resource_types(self) -> list[ResourceType]:
         return await self._x.all(Q.list_learning_resource_types, ResourceType)
@@ -291,7 +280,7 @@ class LearningRepository:
         cost: Decimal | None = None,
         is_active: bool = True,
     ) -> LearningResource:
-        resource = await self._x.one(
+        return await self._x.created(
             Q.create_learning_resource,
             LearningResource,
             organization_id=organization_id,
@@ -307,8 +296,6 @@ class LearningRepository:
             cost=cost,
             is_active=is_active,
         )
-        assert resource is not None
-        return resource
 
     async def get_resource(self, resource_id: UUID) -> LearningResource:
         return await self._x.one_found(
@@ -337,23 +324,9 @@ class LearningRepository:
 
     async def update_resource(self, resource: LearningResource) -> LearningResource:
         """Stores the editable fields of ``resource`` (make it with ``dataclasses.replace``)."""
-        r = resource
-        return await self._x.one_found(
-            Q.update_learning_resource,
-            LearningResource,
-            resource_id=r.id,
-            title=r.title,
-            description=r.description,
-            resource_type=r.resource_type,
-            url=r.url,
-            provider=r.provider,
-            competency_id=r.competency_id,
-            min_level=r.min_level,
-            max_level=r.max_level,
-            duration_minutes=r.duration_minutes,
-            cost=r.cost,
-            is_active=r.is_active,
-            missing=("learning resource", r.id),
+        return await self._x.stored(
+            Q.update_learning_resource, resource, resource_id=resource.id,
+            missing=("learning resource", resource.id),
         )
 
     async def soft_delete_resource(self, resource_id: UUID) -> None:
@@ -377,7 +350,7 @@ class LearningRepository:
         created_by: UUID | None = None,
     ) -> LearningPlan:
         """A plan for a member, active unless ``status="draft"``."""
-        plan = await self._x.one(
+        return await self._x.created(
             Q.create_learning_plan,
             LearningPlan,
             organization_id=organization_id,
@@ -391,8 +364,6 @@ class LearningRepository:
             source_cycle_id=source_cycle_id,
             created_by=created_by,
         )
-        assert plan is not None
-        return plan
 
     async def create_plan_from_gaps(
         self,
@@ -473,17 +444,8 @@ class LearningRepository:
 
     async def update_plan(self, plan: LearningPlan) -> LearningPlan:
         """Stores title, description, ai_analysis and dates; status moves are the methods below."""
-        p = plan
-        return await self._x.one_found(
-            Q.update_learning_plan,
-            LearningPlan,
-            plan_id=p.id,
-            title=p.title,
-            description=p.description,
-            ai_analysis=p.ai_analysis,
-            start_date=p.start_date,
-            target_completion_date=p.target_completion_date,
-            missing=("learning plan", p.id),
+        return await self._x.stored(
+            Q.update_learning_plan, plan, plan_id=plan.id, missing=("learning plan", plan.id),
         )
 
     async def soft_delete_plan(self, plan_id: UUID) -> None:
@@ -533,7 +495,7 @@ class LearningRepository:
         due_date: date | None = None,
     ) -> LearningObjective:
         """An objective of the plan; without ``position`` it goes after the last one."""
-        objective = await self._x.one(
+        return await self._x.created(
             Q.add_learning_objective,
             LearningObjective,
             organization_id=organization_id,
@@ -547,8 +509,6 @@ class LearningRepository:
             position=position,
             due_date=due_date,
         )
-        assert objective is not None
-        return objective
 
     async def get_objective(self, objective_id: UUID) -> LearningObjective:
         return await self._x.one_found(
@@ -562,20 +522,9 @@ class LearningRepository:
 
     async def update_objective(self, objective: LearningObjective) -> LearningObjective:
         """Stores the editable fields of ``objective``; status: ``set_objective_status``."""
-        o = objective
-        return await self._x.one_found(
-            Q.update_learning_objective,
-            LearningObjective,
-            objective_id=o.id,
-            competency_id=o.competency_id,
-            title=o.title,
-            description=o.description,
-            current_level=o.current_level,
-            target_level=o.target_level,
-            priority=o.priority,
-            position=o.position,
-            due_date=o.due_date,
-            missing=("learning objective", o.id),
+        return await self._x.stored(
+            Q.update_learning_objective, objective, objective_id=objective.id,
+            missing=("learning objective", objective.id),
         )
 
     async def set_objective_status(self, objective_id: UUID, status: str) -> LearningObjective:
@@ -670,7 +619,7 @@ class LearningRepository:
         model_metadata: dict[str, Any] | None = None,
     ) -> Recommendation:
         """A pending recommendation; ``score`` is between 0 and 1."""
-        recommendation = await self._x.one(
+        return await self._x.created(
             Q.create_recommendation,
             Recommendation,
             organization_id=organization_id,
@@ -687,8 +636,6 @@ class LearningRepository:
             model_version=model_version,
             model_metadata=model_metadata,
         )
-        assert recommendation is not None
-        return recommendation
 
     async def get_recommendation(self, recommendation_id: UUID) -> Recommendation:
         return await self._x.one_found(

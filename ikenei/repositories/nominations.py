@@ -24,9 +24,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from ikenei.db.pages import Page, Pages
-from ikenei.db.queries import Executor, Q
+from ikenei.db.pages import Page
+from ikenei.db.queries import Q
 from ikenei.errors import Conflict, NotFound
+from ikenei.repositories.base import Repository
 from ikenei.security.tokens import token_digest
 
 
@@ -81,14 +82,10 @@ class NominationCount:
     missing: int  # approvals still needed to reach min_raters
 
 
-class NominationsRepository:
+class NominationsRepository(Repository):
     """Nomination rules of cycles, nominations and their approval."""
 
-    __slots__ = ("_pages", "_x")
-
-    def __init__(self, executor: Executor, *, pages: Pages | None = None) -> None:
-        self._x = executor
-        self._pages = pages or Pages(None)
+    __slots__ = ()
 
     async def set_rule(
         self, cycle_id: UUID, relationship: str, *, min_raters: int = 0, max_raters: int
@@ -131,13 +128,11 @@ class NominationsRepository:
         its maximum reached); ``AlreadyExists`` for a rater already nominated
         or invited; ``Conflict`` naming the state of a cycle that is over.
         """
-        nomination = await self._x.one(
+        return await self._x.created(
             Q.nominate_feedback_rater, Nomination, cycle_id=cycle_id, target_user_id=target_user_id,
             relationship=relationship, rater_user_id=rater_user_id, rater_email=rater_email,
             rater_name=rater_name, nominated_by=nominated_by,
         )
-        assert nomination is not None
-        return nomination
 
     async def approve(
         self,

@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from ikenei.db.pages import Page, Pages
-from ikenei.db.queries import Executor, Q
+from ikenei.db.pages import Page
+from ikenei.db.queries import Q
 from ikenei.errors import InvalidData
+from ikenei.repositories.base import Repository
 
 #: The kind of subject each template is about.
 SUBJECT_TYPES = {
@@ -51,14 +52,10 @@ class Notification:
     failed_at: datetime | None
 
 
-class NotificationsRepository:
+class NotificationsRepository(Repository):
     """Queues notifications and records how their delivery went."""
 
-    __slots__ = ("_pages", "_x")
-
-    def __init__(self, executor: Executor, *, pages: Pages | None = None) -> None:
-        self._x = executor
-        self._pages = pages or Pages(None)
+    __slots__ = ()
 
     async def queue(
         self,

@@ -8,9 +8,10 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from ikenei.db.pages import Page, Pages
-from ikenei.db.queries import Executor, Q
+from ikenei.db.pages import Page
+from ikenei.db.queries import Q
 from ikenei.errors import NotFound
+from ikenei.repositories.base import Repository
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,14 +55,10 @@ class Member:
     joined_at: datetime
 
 
-class OrganizationsRepository:
+class OrganizationsRepository(Repository):
     """Create, read, update and soft-delete organizations; manage their members."""
 
-    __slots__ = ("_pages", "_x")
-
-    def __init__(self, executor: Executor, *, pages: Pages | None = None) -> None:
-        self._x = executor
-        self._pages = pages or Pages(None)
+    __slots__ = ()
 
     async def create(
         self,
@@ -73,12 +70,10 @@ class OrganizationsRepository:
         logo_url: str | None = None,
         settings: dict[str, Any] | None = None,
     ) -> Organization:
-        org = await self._x.one(
+        return await self._x.created(
             Q.create_organization, Organization, name=name, domain=domain, industry=industry,
             size_category=size_category, logo_url=logo_url, settings=settings,
         )
-        assert org is not None
-        return org
 
     async def get(self, organization_id: UUID) -> Organization:
         return await self._x.one_found(
@@ -104,11 +99,9 @@ class OrganizationsRepository:
 
     async def update(self, organization: Organization) -> Organization:
         """Stores the editable fields of ``organization`` (make it with ``dataclasses.replace``)."""
-        o = organization
-        return await self._x.one_found(
-            Q.update_organization, Organization, organization_id=o.id, name=o.name, domain=o.domain,
-            industry=o.industry, size_category=o.size_category, logo_url=o.logo_url,
-            settings=o.settings, is_active=o.is_active, missing=("organization", o.id),
+        return await self._x.stored(
+            Q.update_organization, organization, organization_id=organization.id,
+            missing=("organization", organization.id),
         )
 
     async def soft_delete(self, organization_id: UUID) -> None:
@@ -116,12 +109,10 @@ class OrganizationsRepository:
             raise NotFound("organization", organization_id)
 
     async def add_member(self, organization_id: UUID, user_id: UUID, *, status: str = "active") -> Membership:
-        membership = await self._x.one(
+        return await self._x.created(
             Q.add_member, Membership, organization_id=organization_id, user_id=user_id,
             status=status,
         )
-        assert membership is not None
-        return membership
 
     async def get_membership(self, organization_id: UUID, user_id: UUID) -> Membership:
         return await self._x.one_found(

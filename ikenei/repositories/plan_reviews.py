@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import UUID
 
-from ikenei.db.pages import Page, Pages
-from ikenei.db.queries import Executor, Q
+from ikenei.db.pages import Page
+from ikenei.db.queries import Q
 from ikenei.errors import Conflict, InvalidData, NotFound
+from ikenei.repositories.base import Repository
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,14 +52,10 @@ class _PlanState:
     user_id: UUID
 
 
-class PlanReviewsRepository:
+class PlanReviewsRepository(Repository):
     """Review rounds of learning plans, and overdue objectives."""
 
-    __slots__ = ("_pages", "_x")
-
-    def __init__(self, executor: Executor, *, pages: Pages | None = None) -> None:
-        self._x = executor
-        self._pages = pages or Pages(None)
+    __slots__ = ()
 
     async def submit(self, plan_id: UUID, *, submitted_by: UUID) -> PlanReview:
         """Opens a review round, by the plan's owner.

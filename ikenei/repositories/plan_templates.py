@@ -16,9 +16,10 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from ikenei.db.pages import Page, Pages
-from ikenei.db.queries import Executor, Q
+from ikenei.db.pages import Page
+from ikenei.db.queries import Q
 from ikenei.db.records import builder
+from ikenei.repositories.base import Repository
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,25 +94,19 @@ class _StoredPlan:
 _planned = builder(PlannedObjective)
 
 
-class PlanTemplatesRepository:
+class PlanTemplatesRepository(Repository):
     """Plan templates, their objectives, and plans made from them."""
 
-    __slots__ = ("_pages", "_x")
-
-    def __init__(self, executor: Executor, *, pages: Pages | None = None) -> None:
-        self._x = executor
-        self._pages = pages or Pages(None)
+    __slots__ = ()
 
     async def create(
         self, organization_id: UUID, *, title: str, description: str | None = None, created_by: UUID | None = None
     ) -> PlanTemplate:
         """A new template (titles are unique in an organization, ignoring case: ``AlreadyExists``)."""
-        template = await self._x.one(
+        return await self._x.created(
             Q.create_learning_plan_template, PlanTemplate, organization_id=organization_id,
             title=title, description=description, created_by=created_by,
         )
-        assert template is not None
-        return template
 
     async def get(self, template_id: UUID) -> PlanTemplate:
         return await self._x.one_found(

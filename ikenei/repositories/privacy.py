@@ -22,9 +22,10 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from ikenei.db.pages import Page, Pages
-from ikenei.db.queries import Executor, Q
+from ikenei.db.pages import Page
+from ikenei.db.queries import Q
 from ikenei.errors import NotFound
+from ikenei.repositories.base import Repository
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,14 +96,10 @@ def subject_reference(email: str, salt: bytes) -> str:
     return hmac.new(salt, email.strip().lower().encode(), hashlib.sha256).hexdigest()
 
 
-class PrivacyRepository:
+class PrivacyRepository(Repository):
     """Reads the audit trail; logs reads and processing; records consents."""
 
-    __slots__ = ("_pages", "_x")
-
-    def __init__(self, executor: Executor, *, pages: Pages | None = None) -> None:
-        self._x = executor
-        self._pages = pages or Pages(None)
+    __slots__ = ()
 
     # -- audit trail -------------------------------------------------------------
 
@@ -127,12 +124,10 @@ class PrivacyRepository:
         self, actor: str, organization_id: UUID | None, subject_user_id: UUID | None, what: str
     ) -> AccessEntry:
         """Records that ``actor`` viewed ``what`` (a code such as ``feedback_results``) of a person."""
-        entry = await self._x.one(
+        return await self._x.created(
             Q.log_access, AccessEntry, actor=actor, organization_id=organization_id,
             subject_user_id=subject_user_id, what=what,
         )
-        assert entry is not None
-        return entry
 
     async def list_access(
         self,
@@ -210,12 +205,10 @@ class PrivacyRepository:
         retention run has neither subject nor reference. ``details`` holds
         counts, never values.
         """
-        entry = await self._x.one(
+        return await self._x.created(
             Q.log_processing, ProcessingEntry, operation=operation, subject_user_id=subject_user_id,
             subject_reference=subject_reference, actor=actor, details=details,
         )
-        assert entry is not None
-        return entry
 
     async def list_processing(
         self,

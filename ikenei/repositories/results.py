@@ -18,8 +18,9 @@ from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
-from ikenei.db.queries import Executor, Q
+from ikenei.db.queries import Q
 from ikenei.errors import Conflict, NotFound
+from ikenei.repositories.base import Repository
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,13 +92,10 @@ class _WeightedRow:
     overall_score: Decimal
 
 
-class ResultsRepository:
+class ResultsRepository(Repository):
     """Results that cross cycles (trend) or people (heatmap), and per-person derived scores."""
 
-    __slots__ = ("_x",)
-
-    def __init__(self, executor: Executor) -> None:
-        self._x = executor
+    __slots__ = ()
 
     async def trend(self, target_user_id: UUID) -> list[TrendPoint]:
         """Per competency, the person's results in each closed cycle, oldest first."""

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from ikenei.db.pages import Page, Pages
-from ikenei.db.queries import Executor, Q
+from ikenei.db.pages import Page
+from ikenei.db.queries import Q
 from ikenei.errors import Conflict, NotFound
+from ikenei.repositories.base import Repository
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,25 +35,19 @@ class RoleAssignment:
     granted_at: datetime
 
 
-class RolesRepository:
+class RolesRepository(Repository):
     """Create, read, update and delete an organization's roles; grant and revoke them."""
 
-    __slots__ = ("_pages", "_x")
-
-    def __init__(self, executor: Executor, *, pages: Pages | None = None) -> None:
-        self._x = executor
-        self._pages = pages or Pages(None)
+    __slots__ = ()
 
     async def create(
         self, organization_id: UUID, *, name: str, description: str | None = None,
         permissions: list[str] | None = None,
     ) -> Role:
-        role = await self._x.one(
+        return await self._x.created(
             Q.create_role, Role, organization_id=organization_id, name=name,
             description=description, permissions=permissions,
         )
-        assert role is not None
-        return role
 
     async def get(self, role_id: UUID) -> Role:
         return await self._x.one_found(Q.get_role, Role, role_id=role_id, missing=("role", role_id))

@@ -13,6 +13,7 @@ from uuid import UUID
 from ikenei.db.pages import Page, Pages
 from ikenei.db.queries import Executor, Q
 from ikenei.errors import NotFound
+from ikenei.repositories.base import Repository
 from ikenei.security import passwords
 
 
@@ -57,14 +58,13 @@ def _verify(password: str, password_hash: str | None, cost: int) -> bool:
     return passwords.verify_password(password, password_hash)
 
 
-class UsersRepository:
+class UsersRepository(Repository):
     """Create, read, update and soft-delete users; set and verify passwords."""
 
-    __slots__ = ("_pages", "_x", "bcrypt_cost")
+    __slots__ = ("bcrypt_cost",)
 
     def __init__(self, executor: Executor, bcrypt_cost: int = passwords.DEFAULT_COST, *, pages: Pages | None = None) -> None:
-        self._x = executor
-        self._pages = pages or Pages(None)
+        super().__init__(executor, pages=pages)
         self.bcrypt_cost = bcrypt_cost
 
     async def create(
@@ -81,13 +81,11 @@ class UsersRepository:
     ) -> User:
         # bcrypt takes a quarter second at cost 12: off the event loop.
         password_hash = await asyncio.to_thread(passwords.hash_password, password, self.bcrypt_cost)
-        user = await self._x.one(
+        return await self._x.created(
             Q.create_user, User, email=email, password_hash=password_hash, first_name=first_name,
             last_name=last_name, job_title=job_title, department=department, manager_id=manager_id,
             profile_image_url=profile_image_url,
         )
-        assert user is not None
-        return user
 
     async def get(self, user_id: UUID) -> User:
         return await self._x.one_found(Q.get_user, User, user_id=user_id, missing=("user", user_id))
@@ -110,11 +108,8 @@ class UsersRepository:
 
     async def update(self, user: User) -> User:
         """Stores the editable fields of ``user`` (make it with ``dataclasses.replace``)."""
-        return await self._x.one_found(
-            Q.update_user, User, user_id=user.id, email=user.email, first_name=user.first_name,
-            last_name=user.last_name, job_title=user.job_title, department=user.department,
-            manager_id=user.manager_id, profile_image_url=user.profile_image_url,
-            is_active=user.is_active, email_verified=user.email_verified, missing=("user", user.id),
+        return await self._x.stored(
+            Q.update_user, user, user_id=user.id, missing=("user", user.id),
         )
 
     async def soft_delete(self, user_id: UUID) -> None:
