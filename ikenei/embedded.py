@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, TypedDict
 from urllib.parse import quote
 
 from ikenei.errors import ConnectionFailed
+from ikenei.schema.admin import process_alive
 
 if TYPE_CHECKING:
     from ikenei.config.settings import Settings
@@ -319,16 +320,6 @@ def _postmaster_lines() -> list[str] | None:
         return None
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _postmaster_pid() -> int | None:
     """Pid of a live postmaster for our data directory (in any state), else None."""
     lines = _postmaster_lines()
@@ -338,7 +329,7 @@ def _postmaster_pid() -> int | None:
         number = int(lines[0])
     except ValueError:
         return None
-    return number if _alive(number) else None
+    return number if process_alive(number) else None
 
 
 def _running() -> _Running | None:
@@ -352,7 +343,7 @@ def _running() -> _Running | None:
     except ValueError:
         return None
     socket_dir = Path(lines[4].strip())
-    if not lines[4].strip() or not _alive(number):
+    if not lines[4].strip() or not process_alive(number):
         return None
     # A live pid is not proof (pids are reused after a crash): ask the socket.
     if not _accepts(socket_dir / f".s.PGSQL.{port}"):

@@ -8,20 +8,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import aiosql
 import psycopg
 
 from ikenei.config.paths import QUERIES_DIR
 from ikenei.errors import ConnectionFailed
-
-_queries: Any = None
+from ikenei.schema.admin import psycopg_queries
 
 
 def q() -> Any:
-    global _queries
-    if _queries is None:
-        _queries = aiosql.from_path(QUERIES_DIR / "backup.sql", "psycopg")
-    return _queries
+    return psycopg_queries(QUERIES_DIR / "backup.sql")
 
 
 @contextmanager

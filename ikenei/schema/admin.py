@@ -8,6 +8,7 @@ the Unix-socket form ``postgresql://user@/db?host=/dir``, or ``key=value`` pairs
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
+import aiosql
 import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
@@ -34,6 +36,8 @@ __all__ = [
     "dsn_for_database",
     "one_line",
     "pg_error",
+    "process_alive",
+    "psycopg_queries",
     "server_of",
 ]
 
@@ -154,3 +158,22 @@ def pg_error(exc: BaseException) -> str:
     if sqlstate:
         text += f" [SQLSTATE {sqlstate}]"
     return text
+
+
+@functools.cache
+def psycopg_queries(path: Path) -> Any:
+    """The named queries of one tooling ``.sql`` file, for psycopg; parsed on first use, then kept."""
+    return aiosql.from_path(path, "psycopg")
+
+
+def process_alive(pid: int) -> bool:
+    """Whether a process with this id runs on this host (one of another user's counts)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    except OSError:
+        return False
+    return True

@@ -19,23 +19,16 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-import aiosql
-
 from ikenei.config.paths import SQL_DIR
 from ikenei.errors import ConfigError
+from ikenei.schema.admin import psycopg_queries
 
 __all__ = ["decrypt_into_text"]
 
 _BATCH = 500
 _FIRST_ID = UUID(int=0)
-_queries: Any = None
-
-
 def _q() -> Any:
-    global _queries
-    if _queries is None:
-        _queries = aiosql.from_path(SQL_DIR / "tooling" / "encryption_rollback.sql", "psycopg")
-    return _queries
+    return psycopg_queries(SQL_DIR / "tooling" / "encryption_rollback.sql")
 
 
 def decrypt_into_text(conn: Any) -> None:

@@ -51,7 +51,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-import aiosql
 import psycopg
 from yoyo import exceptions as yoyo_exceptions
 from yoyo import get_backend, read_migrations
@@ -70,6 +69,8 @@ from ikenei.schema.admin import (
     drop_database,
     dsn_for_database,
     pg_error,
+    process_alive,
+    psycopg_queries,
     server_of,
 )
 
@@ -99,14 +100,8 @@ _QUERIES_FILE = SQL_DIR / "tooling" / "migrations.sql"
 _APP_PREFIX = "ikenei-migrations pid "
 _POLL_SECONDS = 0.5
 _STATEMENT_EXCERPT = 200
-_queries: Any = None
-
-
 def _q() -> Any:
-    global _queries
-    if _queries is None:
-        _queries = aiosql.from_path(_QUERIES_FILE, "psycopg")
-    return _queries
+    return psycopg_queries(_QUERIES_FILE)
 
 
 # --------------------------------------------------------------------------- DSNs
@@ -150,18 +145,6 @@ def _backend(dsn: str) -> Iterator[DatabaseBackend]:
 # --------------------------------------------------------------------------- lock
 
 
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    except OSError:
-        return False
-    return True
-
-
 def _since(ctime: datetime) -> str:
     return f"{ctime:%Y-%m-%d %H:%M:%S} UTC"
 
@@ -172,7 +155,7 @@ def _stale_reason(
     """Why the lock of process ``pid`` is stale, or None while its holder may be working."""
     if _q().holder_connected(conn, application_pattern=f"{_APP_PREFIX}{pid} on %"):
         return None
-    if not _process_alive(pid):
+    if not process_alive(pid):
         return f"process {pid} is no longer running on this host ({socket.gethostname()})"
     if age > timeout:
         return f"it is {age:.0f} s old, older than the {timeout:.0f} s lock timeout"
