@@ -76,6 +76,44 @@ async def test_the_completion_of_a_cycle_reads_its_invitations_from_the_index(fr
     ]
 
 
+async def test_the_rater_group_rule_runs_once_not_once_per_answer(fresh_dsn, db):
+    # The planner expects a person to have one answer in a cycle; with the rule
+    # (a window over the groups' counts) inlined it ran once per answer
+    # (20261205_120000_rater_groups_counted_once).
+    setup = await make_setup(db, anonymous=False, threshold=1)
+    for relationship in ("self", "peer", "peer", "manager", "direct_report"):
+        await give_feedback(db, setup, relationship, (3, 4, 5))
+    await db.feedback.close_cycle(setup.cycle.id)
+
+    plans: list[dict[str, Any]] = []
+
+    def keep(_: Any, message: Any) -> None:
+        text = message.message
+        if "plan:" in text:
+            plans.append(json.loads(text.split("plan:", 1)[1])["Plan"])
+
+    conn = await asyncpg.connect(fresh_dsn)
+    try:
+        x = Executor(conn)
+        await x.execute(TQ.load_auto_explain)
+        await x.value(TQ.analyse_nested_statements)
+        conn.add_log_listener(keep)
+        for query, record in ((TQ.question_results_of, QuestionId), (TQ.blind_spots_of, Id)):
+            async with x.transaction() as tx:
+                await tx.value(TQ.act_as_application, organization_id=setup.org.id)
+                assert await tx.all(query, record, target_user_id=setup.target.id, cycle_id=setup.cycle.id)
+    finally:
+        await conn.close()
+    windows = [n for p in plans for n in nodes(p) if n["Node Type"] == "WindowAgg"]
+    assert len(windows) == 2
+    assert [w["Actual Loops"] for w in windows] == [1, 1]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class QuestionId:
+    question_id: Any
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class Id:
     competency_id: Any

@@ -4,8 +4,8 @@
 -- name: scale_fixture()^
 -- What the measured calls are about, in the first organization with a closed
 -- cycle of an anonymous form: that cycle, the organization's active cycle and
--- both forms, a manager rated in both (the target), its top person (an
--- admin, the acting person), a plan of the target and a competency.
+-- both forms, a manager rated in both with an active plan (the target), its
+-- top person (an admin, the acting person), that plan and a competency.
 SELECT c.organization_id, c.id AS closed_cycle_id,
        (SELECT a.id FROM feedback_cycles a WHERE a.organization_id = c.organization_id
            AND a.status = 'active' ORDER BY a.starts_at DESC, a.id LIMIT 1) AS active_cycle_id,
@@ -14,7 +14,7 @@ SELECT c.organization_id, c.id AS closed_cycle_id,
        (SELECT u.id FROM users u JOIN user_organizations m ON m.user_id = u.id
          WHERE m.organization_id = c.organization_id AND u.manager_id IS NULL
          ORDER BY u.id LIMIT 1) AS admin_id,
-       (SELECT p.id FROM learning_plans p WHERE p.user_id = t.target_user_id
+       (SELECT p.id FROM learning_plans p WHERE p.user_id = t.target_user_id AND p.status = 'active'
          ORDER BY p.id LIMIT 1) AS plan_id,
        (SELECT q.competency_id FROM feedback_questions q WHERE q.form_id = c.form_id
            AND q.competency_id IS NOT NULL ORDER BY q.position LIMIT 1) AS competency_id,
@@ -25,6 +25,11 @@ SELECT c.organization_id, c.id AS closed_cycle_id,
   CROSS JOIN LATERAL (
       SELECT i.target_user_id FROM feedback_invitations i
        WHERE i.cycle_id = c.id AND i.relationship = 'direct_report'
+         -- Someone with a manager (not the acting top person) and an active
+         -- plan, so that the reads have the same kind of answer on both sizes.
+         AND EXISTS (SELECT 1 FROM users u JOIN learning_plans p ON p.user_id = u.id
+                      WHERE u.id = i.target_user_id AND u.manager_id IS NOT NULL
+                        AND p.status = 'active' AND p.deleted_at IS NULL)
        GROUP BY i.target_user_id
        ORDER BY count(*) DESC, i.target_user_id LIMIT 1) t
  WHERE c.status = 'closed'

@@ -28,3 +28,19 @@ SELECT competency_id FROM feedback_analysis(:target_user_id::uuid, :cycle_id::uu
 -- name: vacuum_answers_and_invitations()!
 -- Marks the pages of answers and invitations all-visible, as autovacuum would, so that an index-only scan can be chosen.
 VACUUM (ANALYZE) feedback_responses, feedback_invitations;
+
+-- name: analyse_nested_statements()$
+-- As explain_nested_statements, with each node's actual rows and loops.
+SELECT set_config('auto_explain.log_min_duration', '0', false),
+       set_config('auto_explain.log_nested_statements', 'on', false),
+       set_config('auto_explain.log_analyze', 'on', false),
+       set_config('auto_explain.log_format', 'json', false),
+       set_config('client_min_messages', 'log', false);
+
+-- name: question_results_of(target_user_id, cycle_id)
+-- The results per question, as the repository reads them.
+SELECT question_id FROM feedback_question_results(:target_user_id::uuid, :cycle_id::uuid);
+
+-- name: blind_spots_of(target_user_id, cycle_id)
+-- The blind spots, as the repository reads them.
+SELECT competency_id FROM feedback_blind_spots(:target_user_id::uuid, :cycle_id::uuid);
