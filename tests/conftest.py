@@ -33,7 +33,9 @@ Fixtures (names are stable; other modules rely on them):
 
 Helpers: ``create_database(admin_dsn, template=None) -> name``,
 ``drop_database(admin_dsn, name)`` and ``dsn_for(admin_dsn, name)``, for tests
-that need more than one database.
+that need more than one database; ``template_clone(admin_dsn, template_dsn,
+prefix=...)``, a context manager giving the DSN of a clone dropped after, for a
+module that builds its data once in a database of its own.
 
 Every database created here is dropped at the end of its fixture, also when the
 test fails (``DROP DATABASE … WITH (FORCE)`` ends connections a test left open).
@@ -52,6 +54,7 @@ import os
 import secrets
 import warnings
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -80,6 +83,17 @@ def create_database(admin_dsn: str, *, template: str | None = None, prefix: str 
 def drop_database(admin_dsn: str, name: str) -> None:
     """Drop database ``name`` if it exists, ending any connection to it."""
     migrations.drop_database(admin_dsn, name)
+
+
+@contextmanager
+def template_clone(admin_dsn: str, template_dsn: str, *, prefix: str = "") -> Iterator[str]:
+    """The DSN of a new clone of the migrated template, dropped after (also when the block fails)."""
+    template = psycopg.conninfo.conninfo_to_dict(template_dsn)["dbname"]
+    name = create_database(admin_dsn, template=str(template), prefix=prefix)
+    try:
+        yield dsn_for(admin_dsn, name)
+    finally:
+        drop_database(admin_dsn, name)
 
 
 def _docker_answers() -> bool:
@@ -154,12 +168,8 @@ def template_dsn(admin_dsn: str) -> Iterator[str]:
 @pytest.fixture
 def fresh_dsn(admin_dsn: str, template_dsn: str) -> Iterator[str]:
     """A private, fully migrated database (a clone of the template), dropped after."""
-    template = psycopg.conninfo.conninfo_to_dict(template_dsn)["dbname"]
-    name = create_database(admin_dsn, template=str(template))
-    try:
-        yield dsn_for(admin_dsn, name)
-    finally:
-        drop_database(admin_dsn, name)
+    with template_clone(admin_dsn, template_dsn) as dsn:
+        yield dsn
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import psycopg
-from conftest import create_database, drop_database, dsn_for
+from conftest import template_clone
 
 from ikenei.db.queries import Q
 
@@ -36,15 +36,10 @@ ANALYZE probe_rows;
 @contextmanager
 def large_table_database(admin_dsn: str, template_dsn: str) -> Iterator[str]:
     """A migrated database holding probe_rows (see the module doc); dropped after."""
-    template = psycopg.conninfo.conninfo_to_dict(template_dsn)["dbname"]
-    name = create_database(admin_dsn, template=str(template), prefix="mon_")
-    dsn = dsn_for(admin_dsn, name)
-    try:
+    with template_clone(admin_dsn, template_dsn, prefix="mon_") as dsn:
         with psycopg.connect(dsn, autocommit=True) as conn:
             conn.execute(_LARGE_TABLE.replace("%(rows)s", str(LARGE_ROWS)))
         yield dsn
-    finally:
-        drop_database(admin_dsn, name)
 
 
 def statements_preloaded(dsn: str) -> bool:

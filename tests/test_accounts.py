@@ -19,9 +19,8 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
-import psycopg
 import pytest
-from conftest import create_database, drop_database, dsn_for
+from conftest import template_clone
 from foundation_support import FAST_COST
 from isolation_support import PASSWORD, World, build_world
 from isolation_support import TQ as ISOLATION_TQ
@@ -64,12 +63,8 @@ class _Rollback(Exception):
 
 @pytest.fixture(scope="module")
 def accounts_dsn(admin_dsn: str, template_dsn: str) -> Iterator[str]:
-    template = psycopg.conninfo.conninfo_to_dict(template_dsn)["dbname"]
-    name = create_database(admin_dsn, template=str(template), prefix="acct_")
-    try:
-        yield dsn_for(admin_dsn, name)
-    finally:
-        drop_database(admin_dsn, name)
+    with template_clone(admin_dsn, template_dsn, prefix="acct_") as dsn:
+        yield dsn
 
 
 @pytest.fixture(scope="module")

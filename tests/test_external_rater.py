@@ -21,9 +21,8 @@ from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import psycopg
 import pytest
-from conftest import create_database, drop_database, dsn_for
+from conftest import template_clone
 from feedback_fixtures import Setup, answers, make_setup
 from isolation_support import TQ as ITQ
 from isolation_support import World, build_world, changed_tables, snapshot
@@ -44,12 +43,8 @@ class Env:
 
 @pytest.fixture(scope="module")
 def rater_dsn(admin_dsn: str, template_dsn: str) -> Iterator[str]:
-    template = psycopg.conninfo.conninfo_to_dict(template_dsn)["dbname"]
-    name = create_database(admin_dsn, template=str(template), prefix="rater_")
-    try:
-        yield dsn_for(admin_dsn, name)
-    finally:
-        drop_database(admin_dsn, name)
+    with template_clone(admin_dsn, template_dsn, prefix="rater_") as dsn:
+        yield dsn
 
 
 @pytest.fixture(scope="module")

@@ -36,9 +36,8 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-import psycopg
 import pytest
-from conftest import create_database, drop_database, dsn_for
+from conftest import template_clone
 from isolation_support import (
     CONSENT_PURPOSE,
     PASSWORD,
@@ -142,12 +141,8 @@ class Env:
 @pytest.fixture(scope="module")
 def world_dsn(admin_dsn: str, template_dsn: str) -> Iterator[str]:
     """A migrated database of this module's own: the world is built once and never changed."""
-    template = psycopg.conninfo.conninfo_to_dict(template_dsn)["dbname"]
-    name = create_database(admin_dsn, template=str(template), prefix="iso_")
-    try:
-        yield dsn_for(admin_dsn, name)
-    finally:
-        drop_database(admin_dsn, name)
+    with template_clone(admin_dsn, template_dsn, prefix="iso_") as dsn:
+        yield dsn
 
 
 def settings_for(dsn: str, **values: Any) -> Settings:

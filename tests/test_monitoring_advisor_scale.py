@@ -16,7 +16,7 @@ from datetime import date
 
 import psycopg
 import pytest
-from conftest import create_database, drop_database, dsn_for
+from conftest import template_clone
 from pii_support import TEST_PII_KEY
 
 from ikenei.monitoring import advisor, server, workload
@@ -44,10 +44,7 @@ class Loaded:
 def loaded(admin_dsn: str, template_dsn: str) -> Iterator[Loaded]:
     import asyncio
 
-    template = psycopg.conninfo.conninfo_to_dict(template_dsn)["dbname"]
-    name = create_database(admin_dsn, template=str(template), prefix="adv_")
-    dsn = dsn_for(admin_dsn, name)
-    try:
+    with template_clone(admin_dsn, template_dsn, prefix="adv_") as dsn:
         started = time.perf_counter()
         result = asyncio.run(load_scale(
             dsn, SIZE, Cipher(parse_key(TEST_PII_KEY)),
@@ -59,8 +56,6 @@ def loaded(admin_dsn: str, template_dsn: str) -> Iterator[Loaded]:
         with psycopg.connect(dsn, autocommit=True) as conn:
             conn.execute("VACUUM (ANALYZE)")
         yield Loaded(dsn, result.rows, time.perf_counter() - started)
-    finally:
-        drop_database(admin_dsn, name)
 
 
 def _listed(advice: advisor.Advice) -> str:

@@ -36,9 +36,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
-import psycopg
 import pytest
-from conftest import create_database, drop_database, dsn_for
+from conftest import template_clone
 from permissions_support import PQ, PermissionWorld, Person, build_permission_world
 from pii_support import TEST_PII_KEY
 
@@ -66,12 +65,8 @@ class Env:
 @pytest.fixture(scope="module")
 def permissions_dsn(admin_dsn: str, template_dsn: str) -> Iterator[str]:
     """A migrated database of this module's own: the world is built once and never changed."""
-    template = psycopg.conninfo.conninfo_to_dict(template_dsn)["dbname"]
-    name = create_database(admin_dsn, template=str(template), prefix="perm_")
-    try:
-        yield dsn_for(admin_dsn, name)
-    finally:
-        drop_database(admin_dsn, name)
+    with template_clone(admin_dsn, template_dsn, prefix="perm_") as dsn:
+        yield dsn
 
 
 @pytest.fixture(scope="module")
