@@ -10,6 +10,8 @@ attack is SQL (``xmin`` joins, temporary tables), are test-only queries of
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from pii_support import TEST_PII_KEY
@@ -36,6 +38,13 @@ async def owner_database(dsn: str) -> Database:
     return await Database.connect(
         load_settings(database_url=dsn, pii_encryption_key=TEST_PII_KEY), role=None
     )
+
+
+@asynccontextmanager
+async def owner_and_app(dsn: str) -> AsyncIterator[tuple[Database, Database]]:
+    """Both pools on ``dsn``, the owner's and the application's, closed after."""
+    async with await owner_database(dsn) as owner, await app_database(dsn) as app:
+        yield owner, app
 
 
 def raw(repositories: Repositories) -> Executor:

@@ -24,10 +24,9 @@ from conftest import template_clone
 from foundation_support import FAST_COST
 from isolation_support import PASSWORD, World, build_world
 from isolation_support import TQ as ISOLATION_TQ
-from pii_support import TEST_PII_KEY
+from security_support import owner_and_app
 
 from ikenei import Database
-from ikenei.config.settings import load_settings
 from ikenei.db.database import Repositories
 from ikenei.db.queries import Executor, load
 from ikenei.errors import DatabaseError, IkeneiError, InvalidData, NotFound, OutOfScope
@@ -36,7 +35,6 @@ from ikenei.repositories.users import User
 from ikenei.security.passwords import hash_password
 
 AQ = load(Path(__file__).parent / "sql" / "accounts.sql")
-APP_ROLE = "ikenei_app"
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,21 +67,12 @@ def accounts_dsn(admin_dsn: str, template_dsn: str) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 async def env(accounts_dsn: str) -> AsyncIterator[Env]:
-    settings = load_settings(database_url=accounts_dsn, pii_encryption_key=TEST_PII_KEY)
-    owner = await Database.connect(settings, role=None)
-    try:
-        app = await Database.connect(settings, role=APP_ROLE)
-        try:
-            world = await build_world(owner)
-            await owner.organizations.add_member(world.b.org.id, world.a.member.id)
-            people = await owner.roles.create(world.b.org.id, name="people_team",
-                                              permissions=["users.manage"])
-            await owner.roles.assign(world.b.org.id, world.b.admin.id, people.id)
-            yield Env(owner, app, world, world.a.member, world.b.admin)
-        finally:
-            await app.close()
-    finally:
-        await owner.close()
+    async with owner_and_app(accounts_dsn) as (owner, app):
+        world = await build_world(owner)
+        await owner.organizations.add_member(world.b.org.id, world.a.member.id)
+        people = await owner.roles.create(world.b.org.id, name="people_team", permissions=["users.manage"])
+        await owner.roles.assign(world.b.org.id, world.b.admin.id, people.id)
+        yield Env(owner, app, world, world.a.member, world.b.admin)
 
 
 async def snapshot(db: Database) -> list[Snapshot]:

@@ -26,7 +26,7 @@ from conftest import template_clone
 from feedback_fixtures import Setup, answers, make_setup
 from isolation_support import TQ as ITQ
 from isolation_support import World, build_world, changed_tables, snapshot
-from security_support import TQ, app_database, owner_database, raw
+from security_support import TQ, app_database, owner_and_app, raw
 
 from ikenei import Database
 from ikenei.db.database import Repositories
@@ -49,15 +49,8 @@ def rater_dsn(admin_dsn: str, template_dsn: str) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 async def env(rater_dsn: str) -> AsyncIterator[Env]:
-    owner = await owner_database(rater_dsn)
-    try:
-        app = await app_database(rater_dsn)
-        try:
-            yield Env(owner, app, await build_world(owner))
-        finally:
-            await app.close()
-    finally:
-        await owner.close()
+    async with owner_and_app(rater_dsn) as (owner, app):
+        yield Env(owner, app, await build_world(owner))
 
 
 # -- the scope itself: no row of any table ---------------------------------------

@@ -52,6 +52,7 @@ from isolation_support import (
     snapshot,
 )
 from pii_support import TEST_PII_KEY, cipher, make_key
+from security_support import owner_and_app
 
 from ikenei import Database
 from ikenei.config.settings import Settings, load_settings
@@ -151,16 +152,9 @@ def settings_for(dsn: str, **values: Any) -> Settings:
 
 @pytest.fixture(scope="module")
 async def env(world_dsn: str) -> AsyncIterator[Env]:
-    owner = await Database.connect(settings_for(world_dsn), role=None)
-    try:
-        app = await Database.connect(settings_for(world_dsn), role=APP_ROLE)
-        try:
-            world = await build_world(owner)
-            yield Env(owner, app, world, marks_of(world.a), marks_of(world.b), world_dsn)
-        finally:
-            await app.close()
-    finally:
-        await owner.close()
+    async with owner_and_app(world_dsn) as (owner, app):
+        world = await build_world(owner)
+        yield Env(owner, app, world, marks_of(world.a), marks_of(world.b), world_dsn)
 
 
 # -- the cases: every repository method, called with B's ids -------------------

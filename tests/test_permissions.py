@@ -39,11 +39,10 @@ from uuid import uuid4
 import pytest
 from conftest import template_clone
 from permissions_support import PQ, PermissionWorld, Person, build_permission_world
-from pii_support import TEST_PII_KEY
+from security_support import owner_and_app
 
 from ikenei import Database
 from ikenei.config.paths import SEEDS_DIR
-from ikenei.config.settings import load_settings
 from ikenei.db.database import Repositories
 from ikenei.db.queries import Executor
 from ikenei.errors import IkeneiError, NotFound, OutOfScope
@@ -51,8 +50,6 @@ from ikenei.monitoring.plans import nodes
 from ikenei.repositories.competencies import CompetenciesRepository
 from ikenei.repositories.feedback import FeedbackRepository
 from ikenei.repositories.learning import LearningRepository
-
-APP_ROLE = "ikenei_app"
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,16 +68,8 @@ def permissions_dsn(admin_dsn: str, template_dsn: str) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 async def env(permissions_dsn: str) -> AsyncIterator[Env]:
-    settings = load_settings(database_url=permissions_dsn, pii_encryption_key=TEST_PII_KEY)
-    owner = await Database.connect(settings, role=None)
-    try:
-        app = await Database.connect(settings, role=APP_ROLE)
-        try:
-            yield Env(owner, app, await build_permission_world(owner, permissions_dsn))
-        finally:
-            await app.close()
-    finally:
-        await owner.close()
+    async with owner_and_app(permissions_dsn) as (owner, app):
+        yield Env(owner, app, await build_permission_world(owner, permissions_dsn))
 
 
 class _Rollback(Exception):
