@@ -23,6 +23,10 @@ Fixtures (names are stable; other modules rely on them):
 ``db`` (function, async)
     ``ikenei.Database`` connected to a ``fresh_dsn`` database as the tables'
     owner (no ``DB_APP_ROLE``), closed after.
+``app`` (function, async)
+    ``ikenei.Database`` on the same database as ``db``, every pooled connection
+    working as the application's role (``ikenei_app``): row-level security
+    binds it. For the tests of what the application may reach.
 ``pii_encryption_key`` (session, autouse)
     ``PII_ENCRYPTION_KEY`` is ``pii_support.TEST_PII_KEY`` for the whole
     session (and no old keys): a server other than the embedded one needs a
@@ -60,6 +64,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from pii_support import TEST_PII_KEY
+from security_support import app_database
 
 pytest_plugins = ("backup_support",)
 
@@ -196,3 +201,10 @@ async def db(fresh_dsn: str) -> AsyncIterator[object]:
         yield database
     finally:
         await database.close()
+
+
+@pytest.fixture
+async def app(fresh_dsn: str, db: object) -> AsyncIterator[object]:
+    """``ikenei.Database`` as ``ikenei_app`` on ``db``'s database, closed after."""
+    async with await app_database(fresh_dsn) as app:
+        yield app

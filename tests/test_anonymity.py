@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
@@ -28,7 +27,7 @@ from feedback_fixtures import (
 )
 from feedback_fixtures import TQ as FTQ
 from isolation_support import changed_tables, snapshot
-from security_support import TQ, app_database, raw
+from security_support import TQ, raw
 
 from ikenei import Database
 from ikenei.errors import Conflict, DatabaseError, InvalidData, OutOfScope
@@ -41,15 +40,6 @@ class _Served:
     question_position: int
     rater_group: str
     response_id: UUID
-
-
-@pytest.fixture
-async def app(fresh_dsn: str, db: Database) -> AsyncIterator[Database]:
-    app = await app_database(fresh_dsn)
-    try:
-        yield app
-    finally:
-        await app.close()
 
 
 async def _rater_of(db: Database, s: Setup, relationship: str = "peer") -> tuple[UUID, UUID]:

@@ -26,7 +26,7 @@ from conftest import template_clone
 from feedback_fixtures import Setup, answers, make_setup
 from isolation_support import TQ as ITQ
 from isolation_support import World, build_world, changed_tables, snapshot
-from security_support import TQ, app_database, owner_and_app, raw
+from security_support import TQ, owner_and_app, raw
 
 from ikenei import Database
 from ikenei.db.database import Repositories
@@ -186,15 +186,6 @@ async def test_a_token_opens_nothing_outside_its_own_scope(env: Env) -> None:
 
 
 # -- once used, declined or expired: nothing -------------------------------------------
-
-
-@pytest.fixture
-async def app(fresh_dsn: str, db: Database) -> AsyncIterator[Database]:
-    app = await app_database(fresh_dsn)
-    try:
-        yield app
-    finally:
-        await app.close()
 
 
 async def _invite_external(db: Database, s: Setup, expires: datetime | None = None) -> tuple[Any, str]:

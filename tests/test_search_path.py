@@ -12,7 +12,7 @@ and found enforced, with nothing changed.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -28,7 +28,7 @@ from feedback_fixtures import (
     make_setup,
 )
 from isolation_support import changed_tables, snapshot
-from security_support import TQ, app_database, raw
+from security_support import TQ, raw
 
 from ikenei import Database
 from ikenei.db.database import Repositories
@@ -67,15 +67,6 @@ async def world(db: Database) -> World:
     await db.feedback.activate_cycle(closed.id)
     await db.feedback.close_cycle(closed.id)
     return World(s, rater.id, invitation, closed.id, closed_invitation.invitation.id)
-
-
-@pytest.fixture
-async def app(fresh_dsn: str, db: Database) -> AsyncIterator[Database]:
-    app = await app_database(fresh_dsn)
-    try:
-        yield app
-    finally:
-        await app.close()
 
 
 Attempt = Callable[[Repositories, World], Awaitable[Any]]
