@@ -13,12 +13,11 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 from uuid import UUID
 
 from foundation_support import FAST_COST
 from foundation_support import executor as owner_executor
-from isolation_support import TQ as ISOLATION_TQ
+from isolation_support import Snapshot, snapshot
 
 from ikenei import Database
 from ikenei.db.queries import load
@@ -74,19 +73,6 @@ class Person:
 
 
 @dataclass(frozen=True, slots=True)
-class Snapshot:
-    table_name: str
-    row_count: int
-    digest: str
-
-
-class _Rollback(Exception):
-    def __init__(self, value: Any) -> None:
-        super().__init__("rolled back")
-        self.value = value
-
-
-@dataclass(frozen=True, slots=True)
 class PermissionWorld:
     org: Organization
     competency: UUID
@@ -101,15 +87,9 @@ class PermissionWorld:
     def employee(self) -> Person:
         return self.people["employee"]
 
-    async def snapshot(self, owner: Database) -> list[Snapshot]:
+    async def snapshot(self, owner: Database) -> dict[str, Snapshot]:
         """Every table's row count and digest but data_access_log's (reads are logged, attempts too)."""
-        try:
-            async with owner_executor(owner).transaction() as x:
-                await x.execute(ISOLATION_TQ.create_table_digest_function)
-                rows = await x.all(ISOLATION_TQ.table_snapshot, Snapshot)
-                raise _Rollback([s for s in rows if s.table_name != "data_access_log"])
-        except _Rollback as done:
-            return done.value
+        return {name: s for name, s in (await snapshot(owner)).items() if name != "data_access_log"}
 
 
 async def build_permission_world(owner: Database, dsn: str) -> PermissionWorld:

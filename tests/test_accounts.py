@@ -22,8 +22,7 @@ from uuid import UUID, uuid4
 import pytest
 from conftest import template_clone
 from foundation_support import FAST_COST
-from isolation_support import PASSWORD, World, build_world
-from isolation_support import TQ as ISOLATION_TQ
+from isolation_support import PASSWORD, Rollback, World, build_world, snapshot
 from security_support import owner_and_app
 
 from ikenei import Database
@@ -46,19 +45,6 @@ class Env:
     b_people_manager: User  # B's admin, holding users.manage in B
 
 
-@dataclass(frozen=True, slots=True)
-class Snapshot:
-    table_name: str
-    row_count: int
-    digest: str
-
-
-class _Rollback(Exception):
-    def __init__(self, value: Any = None) -> None:
-        super().__init__("rolled back")
-        self.value = value
-
-
 @pytest.fixture(scope="module")
 def accounts_dsn(admin_dsn: str, template_dsn: str) -> Iterator[str]:
     with template_clone(admin_dsn, template_dsn, prefix="acct_") as dsn:
@@ -75,21 +61,12 @@ async def env(accounts_dsn: str) -> AsyncIterator[Env]:
         yield Env(owner, app, world, world.a.member, world.b.admin)
 
 
-async def snapshot(db: Database) -> list[Snapshot]:
-    try:
-        async with Executor(db._pool).transaction() as x:
-            await x.execute(ISOLATION_TQ.create_table_digest_function)
-            raise _Rollback(await x.all(ISOLATION_TQ.table_snapshot, Snapshot))
-    except _Rollback as done:
-        return done.value
-
-
 async def _in(scope: Any, call: Callable[[Repositories], Awaitable[Any]]) -> Any:
     """``call`` in ``scope``, rolled back; its result or the IkeneiError it raised."""
     try:
         async with scope as repos:
-            raise _Rollback(await call(repos))
-    except _Rollback as done:
+            raise Rollback(await call(repos))
+    except Rollback as done:
         return done.value
     except IkeneiError as exc:
         return exc

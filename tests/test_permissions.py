@@ -38,6 +38,7 @@ from uuid import uuid4
 
 import pytest
 from conftest import template_clone
+from isolation_support import Rollback
 from permissions_support import PQ, PermissionWorld, Person, build_permission_world
 from security_support import owner_and_app
 
@@ -72,20 +73,14 @@ async def env(permissions_dsn: str) -> AsyncIterator[Env]:
         yield Env(owner, app, await build_permission_world(owner, permissions_dsn))
 
 
-class _Rollback(Exception):
-    def __init__(self, value: Any = None) -> None:
-        super().__init__("rolled back")
-        self.value = value
-
-
 async def _as(env: Env, actor: Person | None, call: Callable[[Repositories], Awaitable[Any]]) -> Any:
     """``call`` in the organization's scope with ``actor`` acting (None: the
     maintenance scope), rolled back; its result, or the IkeneiError it raised."""
     w = env.world
     try:
         async with env.app.organization(w.org.id, user_id=actor.user.id if actor else None) as repos:
-            raise _Rollback(await call(repos))
-    except _Rollback as done:
+            raise Rollback(await call(repos))
+    except Rollback as done:
         return done.value
     except IkeneiError as exc:
         return exc
@@ -334,8 +329,8 @@ async def test_plain_sql_in_an_attackers_scope_reaches_no_row_of_the_person(env:
             )
                      for table, column in PERSONAL_TABLES}
             objectives = await x.value(PQ.objectives_of_plan, plan_id=target.plan.id)
-            raise _Rollback((found, objectives))
-    except _Rollback as done:
+            raise Rollback((found, objectives))
+    except Rollback as done:
         found, objectives = done.value
     for table, reach in found.items():
         assert reach is not None and reach.seen in (0, -1), (table, reach)
@@ -351,12 +346,12 @@ async def test_the_policies_see_the_rows_the_owner_sees(env: Env) -> None:
         async with env.app.organization(w.org.id, user_id=w.employee.user.id) as repos:
             x: Executor = repos.users._x
             await x.execute(PQ.create_reach_functions)
-            raise _Rollback({table: await x.one(
+            raise Rollback({table: await x.one(
                 PQ.rows_about, Reach, table_name=table, column_name=column,
                 person=w.employee.user.id, write=False,
             )
                              for table, column in PERSONAL_TABLES})
-    except _Rollback as done:
+    except Rollback as done:
         found = done.value
     answers = {table for table, _ in ANSWER_TABLES}
     assert [t for t, reach in found.items() if reach.seen <= 0 and t not in answers] == []
@@ -367,8 +362,8 @@ async def test_the_permissions_are_read_once_per_statement_not_per_row(env: Env)
     w = env.world
     try:
         async with env.app.organization(w.org.id, user_id=w.employee.user.id) as repos:
-            raise _Rollback(await repos.users._x.value(PQ.explain_plans_read))
-    except _Rollback as done:
+            raise Rollback(await repos.users._x.value(PQ.explain_plans_read))
+    except Rollback as done:
         plan = done.value
     every = list(nodes((json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]))
     init_plans = [n for n in every if n.get("Parent Relationship") == "InitPlan"]
@@ -426,10 +421,10 @@ async def _holding(env: Env, permissions: list[str], call: Call) -> Any:
             await repos.roles.assign(w.org.id, holder.user.id, role.id)
             await repos.users._x.value(PQ.set_acting_person, user_id=holder.user.id)
             try:
-                raise _Rollback(await call(repos, w, holder))
+                raise Rollback(await call(repos, w, holder))
             except IkeneiError as exc:
-                raise _Rollback(exc) from exc
-    except _Rollback as done:
+                raise Rollback(exc) from exc
+    except Rollback as done:
         return done.value
 
 
@@ -468,8 +463,8 @@ async def test_a_founder_grants_the_first_role_and_no_member_grants_themselves_o
 
     try:
         async with env.app.organization(uuid4(), user_id=founder.id) as repos:
-            raise _Rollback(await found(repos))
-    except _Rollback as done:
+            raise Rollback(await found(repos))
+    except Rollback as done:
         assert done.value == ["admin"]
     # In an organization that has its roles, a member without roles.manage grants nothing.
     colleague = w.person("colleague")
