@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 from feedback_fixtures import answers, invite_member, make_setup
-from foundation_support import make_org, make_user
+from foundation_support import executor, make_org, make_user
 from paging_support import page_after
 
 import ikenei
 from ikenei.config.settings import load_settings
-from ikenei.db.queries import Executor, load
+from ikenei.db.queries import load
 from ikenei.errors import Conflict, DatabaseError, InvalidData
 
 TQ = load(Path(__file__).parent / "sql" / "privacy.sql")
@@ -53,12 +53,8 @@ class Definer:
     proconfig: list[str]
 
 
-def raw(db: ikenei.Database) -> Executor:
-    return Executor(db._pool)
-
-
 async def counts(db: ikenei.Database) -> Counts:
-    found = await raw(db).one(TQ.count_privacy_rows, Counts)
+    found = await executor(db).one(TQ.count_privacy_rows, Counts)
     assert found is not None
     return found
 
@@ -69,11 +65,11 @@ class _Name:
 
 
 async def test_every_table_with_personal_data_is_audited(db):
-    assert await raw(db).all(TQ.list_audited_tables, _Name) == [_Name(t) for t in AUDITED]
+    assert await executor(db).all(TQ.list_audited_tables, _Name) == [_Name(t) for t in AUDITED]
 
 
 async def test_the_audit_function_runs_as_its_owner_with_a_fixed_search_path(db):
-    found = await raw(db).one(TQ.audit_function_is_definer, Definer)
+    found = await executor(db).one(TQ.audit_function_is_definer, Definer)
     assert found is not None
     assert found.prosecdef is True
     assert found.proconfig == ["search_path=pg_catalog, public, pg_temp"]
@@ -91,7 +87,7 @@ async def test_insert_records_the_columns_that_hold_a_value_never_the_values(db)
         "is_active", "email_verified", "created_at", "updated_at",
     ]
     for value in ("ada.lovelace@example.com", "Analyst", user.last_name, "$2b$"):
-        assert await raw(db).value(TQ.audit_log_mentions, text=value) is False, value
+        assert await executor(db).value(TQ.audit_log_mentions, text=value) is False, value
 
 
 async def test_update_records_only_the_changed_columns_and_the_actor(db):
@@ -102,7 +98,7 @@ async def test_update_records_only_the_changed_columns_and_the_actor(db):
     assert newest.action == "UPDATE"
     assert newest.changed_columns == ["job_title", "department"]  # not updated_at
     assert newest.actor == "admin-7"
-    assert await raw(db).value(TQ.audit_log_mentions, text="Staff engineer") is False
+    assert await executor(db).value(TQ.audit_log_mentions, text="Staff engineer") is False
 
 
 async def test_an_update_that_changes_nothing_is_not_recorded(db):
@@ -155,7 +151,7 @@ async def test_the_actor_ends_with_its_transaction_on_a_pooled_connection(fresh_
             async with one.transaction(actor="rolled-back") as tx:
                 await tx.users.update(dataclasses.replace(user, job_title="Two"))
                 raise RuntimeError
-        assert await raw(one).value(TQ.current_actor) in ("", None)
+        assert await executor(one).value(TQ.current_actor) in ("", None)
         await one.users.update(dataclasses.replace(user, job_title="Three"))
         async with one.transaction() as tx:
             await tx.users.update(dataclasses.replace(user, job_title="Four"))
@@ -166,7 +162,7 @@ async def test_the_actor_ends_with_its_transaction_on_a_pooled_connection(fresh_
 
 
 async def test_changes_by_the_application_role_are_recorded_though_it_cannot_write_the_log(db):
-    x = raw(db)
+    x = executor(db)
     async with x.transaction() as tx:
         await tx.value(TQ.become_app_role_signing_up, email="app-role@example.com")
         user_id = await tx.value(TQ.insert_user_as_is, email="app-role@example.com")
@@ -195,7 +191,7 @@ async def test_the_audit_trail_cannot_be_changed_or_deleted(db, attempt):
     before = await db.privacy.list_audit()
     assert len(before) == 2
     with pytest.raises(Conflict) as caught:
-        await raw(db).execute(getattr(TQ, attempt))
+        await executor(db).execute(getattr(TQ, attempt))
     assert caught.value.current == "append-only"
     assert "audit_log is append-only" in str(caught.value)
     assert await db.privacy.list_audit() == before
@@ -211,14 +207,14 @@ async def test_the_access_and_processing_logs_cannot_be_changed_or_deleted(db, a
     await db.privacy.log_processing("export", user.id, "a" * 64, "dpo", {"rows": 12})
     before = (await db.privacy.list_access(), await db.privacy.list_processing())
     with pytest.raises(Conflict) as caught:
-        await raw(db).execute(getattr(TQ, attempt))
+        await executor(db).execute(getattr(TQ, attempt))
     assert caught.value.current == "append-only"
     assert (await db.privacy.list_access(), await db.privacy.list_processing()) == before
 
 
 async def test_only_a_transaction_that_enables_the_retention_purge_may_delete(db):
     await make_user(db)
-    x = raw(db)
+    x = executor(db)
     with pytest.raises(ZeroDivisionError):
         async with x.transaction() as tx:
             await tx.value(TQ.enable_retention_purge_here)

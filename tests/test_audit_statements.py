@@ -7,11 +7,10 @@ import dataclasses
 from pathlib import Path
 from uuid import UUID
 
-from foundation_support import make_org, make_user
+from foundation_support import executor, make_org, make_user
 from test_audit import AUDITED
 
-import ikenei
-from ikenei.db.queries import Executor, load
+from ikenei.db.queries import load
 
 TQ = load(Path(__file__).parent / "sql" / "audit_statements.sql")
 
@@ -45,17 +44,13 @@ class Id:
     id: UUID
 
 
-def raw(db: ikenei.Database) -> Executor:
-    return Executor(db._pool)
-
-
 def entry(row_id: UUID, action: str, columns: list[str], organization_id: UUID | None = None) -> Entry:
     return Entry("users" if organization_id is None else "user_organizations", str(row_id),
                  organization_id, action, columns, "dpo", True)
 
 
 async def test_every_audited_table_has_one_statement_trigger_per_write(db):
-    found = await raw(db).all(TQ.audit_triggers, Trigger)
+    found = await executor(db).all(TQ.audit_triggers, Trigger)
     expected = [
         Trigger(table, False, [event], old, new)
         for table in sorted(AUDITED)
@@ -71,7 +66,7 @@ async def test_a_multi_row_insert_update_and_delete_leave_the_entries_of_a_row_t
     # (this test passes unchanged against it): one per row, in the rows' order,
     # the columns holding a value in table order, no entry for an update that
     # changes nothing but updated_at, the actor and time of the transaction.
-    async with raw(db).transaction() as x:
+    async with executor(db).transaction() as x:
         await x.value(TQ.act_as, actor="dpo")
         ann, ben, cat = [r.id for r in await x.all(TQ.insert_three_users, Id, prefix="multi")]
         assert await x.execute(TQ.update_three_users, prefix="multi") == 3
@@ -98,7 +93,7 @@ async def test_a_multi_row_insert_update_and_delete_leave_the_entries_of_a_row_t
 async def test_a_multi_row_insert_records_each_rows_organization(db):
     org = await make_org(db)
     first, second = await make_user(db), await make_user(db)
-    async with raw(db).transaction() as x:
+    async with executor(db).transaction() as x:
         await x.value(TQ.act_as, actor="dpo")
         assert await x.execute(
             TQ.add_two_members, organization_id=org.id, first_id=first.id, second_id=second.id,

@@ -12,12 +12,12 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
-from foundation_support import make_member, make_org
+from foundation_support import executor, make_member, make_org
 from paging_support import page_after
 from statement_counter import count_statements
 
 from ikenei import Database
-from ikenei.db.queries import Executor, load
+from ikenei.db.queries import load
 from ikenei.errors import AlreadyExists, Conflict, InvalidData, NotFound
 from ikenei.repositories.competencies import LevelSpec
 
@@ -32,12 +32,8 @@ class Counts:
     progress: int
 
 
-def raw(db: Database) -> Executor:
-    return Executor(db._pool)
-
-
 async def counts(db: Database) -> Counts:
-    found = await raw(db).one(TQ.count_learning_rows, Counts)
+    found = await executor(db).one(TQ.count_learning_rows, Counts)
     assert found is not None
     return found
 
@@ -397,7 +393,7 @@ async def test_a_move_waiting_on_a_concurrent_one_sees_its_result(db):
         await tx.learning.activate_plan(plan.id)  # holds the row until commit
         waiting = asyncio.create_task(db.learning.activate_plan(plan.id))
         for _ in range(500):
-            if await raw(db).value(TQ.count_lock_waiters) == 1:
+            if await executor(db).value(TQ.count_lock_waiters) == 1:
                 break
             await asyncio.sleep(0.01)
         else:
@@ -427,7 +423,7 @@ async def test_the_database_refuses_a_move_that_skips_the_guarded_queries(db, pa
         plan = await getattr(db.learning, step)(plan.id)
 
     with pytest.raises(Conflict) as refused:
-        await raw(db).execute(TQ.force_learning_plan_status, plan_id=plan.id, status=target)
+        await executor(db).execute(TQ.force_learning_plan_status, plan_id=plan.id, status=target)
 
     assert refused.value.current == plan.status
     assert await db.learning.get_plan(plan.id) == plan
@@ -438,7 +434,7 @@ async def test_the_database_lets_an_allowed_move_through_without_the_guarded_que
     person = await new_member(db, acme)
     plan = await db.learning.create_plan(acme, person, title="Grow", status="draft")
 
-    assert await raw(db).execute(
+    assert await executor(db).execute(
         TQ.force_learning_plan_status, plan_id=plan.id, status="active",
     ) == 1
     assert (await db.learning.get_plan(plan.id)).status == "active"

@@ -8,11 +8,11 @@ import uuid
 from pathlib import Path
 
 import pytest
-from foundation_support import make_user
+from foundation_support import executor, make_user
 from paging_support import page_after
 
 import ikenei
-from ikenei.db.queries import Executor, load
+from ikenei.db.queries import load
 from ikenei.errors import Conflict, InvalidData, NotFound
 from ikenei.repositories.privacy import subject_reference
 
@@ -28,12 +28,8 @@ class Counts:
     user_consents: int
 
 
-def raw(db: ikenei.Database) -> Executor:
-    return Executor(db._pool)
-
-
 async def counts(db: ikenei.Database) -> Counts:
-    found = await raw(db).one(TQ.count_privacy_rows, Counts)
+    found = await executor(db).one(TQ.count_privacy_rows, Counts)
     assert found is not None
     return found
 
@@ -68,7 +64,7 @@ async def test_a_new_version_closes_the_old_one_at_the_same_instant(db):
     history = await db.privacy.list_consents(user.id)
     assert [c.id for c in history] == [new.id, old.id]
     assert history[1].withdrawn_at == new.granted_at
-    assert await raw(db).value(
+    assert await executor(db).value(
         TQ.count_open_consents, user_id=user.id, purpose="ai_recommendations",
     ) == 1
     assert await db.privacy.has_consent(user.id, "ai_recommendations") is True
@@ -162,7 +158,7 @@ async def test_racing_grants_of_different_versions_leave_exactly_one_open(db):
     history = await db.privacy.list_consents(user.id)
     assert len(history) == 8
     assert [c.withdrawn_at for c in history].count(None) == 1
-    assert await raw(db).value(
+    assert await executor(db).value(
         TQ.count_open_consents, user_id=user.id, purpose="feedback_processing",
     ) == 1
 
@@ -171,11 +167,11 @@ async def test_a_recorded_consent_cannot_be_rewritten(db):
     user = await make_user(db)
     consent = await db.privacy.grant_consent(user.id, "analytics", "v1")
     with pytest.raises(Conflict) as caught:
-        await raw(db).execute(TQ.update_consent_granted_at, consent_id=consent.id)
+        await executor(db).execute(TQ.update_consent_granted_at, consent_id=consent.id)
     assert caught.value.current == "granted"
     withdrawn = await db.privacy.withdraw_consent(user.id, "analytics")
     with pytest.raises(Conflict) as caught:
-        await raw(db).execute(TQ.reopen_consent, consent_id=consent.id)
+        await executor(db).execute(TQ.reopen_consent, consent_id=consent.id)
     assert caught.value.current == "withdrawn"
     assert await db.privacy.list_consents(user.id) == [withdrawn]
 
@@ -190,7 +186,7 @@ async def test_consents_are_audited_and_go_with_an_erased_person(db):
         ("UPDATE", ["withdrawn_at"], str(user.id)),
         ("INSERT", ["id", "user_id", "purpose", "consent_version", "granted_at"], str(user.id)),
     ]
-    await raw(db).execute(TQ.hard_delete_user, user_id=user.id)
+    await executor(db).execute(TQ.hard_delete_user, user_id=user.id)
     assert await db.privacy.list_consents(user.id) == []
 
 
@@ -213,7 +209,7 @@ async def test_log_and_list_processing(db):
     assert await db.privacy.list_processing(subject_user_id=user.id) == [erasure, export]
     assert await db.privacy.list_processing(subject_reference=reference, limit=1) == [erasure]
     # No foreign key: the entry stays when its subject is gone.
-    await raw(db).execute(TQ.hard_delete_user, user_id=user.id)
+    await executor(db).execute(TQ.hard_delete_user, user_id=user.id)
     assert await db.privacy.list_processing(subject_user_id=user.id) == [erasure, export]
 
 

@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 from feedback_fixtures import make_member, make_setup
-from foundation_support import make_org
+from foundation_support import executor, make_org
 
 import ikenei
 from ikenei.config.settings import RETENTION_KINDS, Settings, load_settings
-from ikenei.db.queries import Executor, load
+from ikenei.db.queries import load
 from ikenei.errors import ConfigError, DatabaseError
 from ikenei.privacy import retention
 
@@ -48,12 +48,8 @@ class Subject:
     subject_reference: str | None
 
 
-def raw(db: ikenei.Database) -> Executor:
-    return Executor(db._pool)
-
-
 async def row_ids(db: ikenei.Database) -> set[tuple[str, str]]:
-    return {(r.kind, r.id) for r in await raw(db).all(TQ.list_row_ids, RowId)}
+    return {(r.kind, r.id) for r in await executor(db).all(TQ.list_row_ids, RowId)}
 
 
 async def run(dsn: str, **options: Any) -> tuple[dict[str, int], list[str]]:
@@ -97,7 +93,7 @@ class Dated:
 
 
 async def make_dated_rows(db: ikenei.Database) -> Dated:
-    x_ = raw(db)
+    x_ = executor(db)
     org = await make_org(db)
     setup = await make_setup(db)
     rater = await make_member(db, setup.org.id)
@@ -190,13 +186,13 @@ async def test_a_run_deletes_what_is_older_than_each_period_and_keeps_the_rest(d
         assert old <= before and not (old & after), kind
         assert new <= after, kind
     # The erasure entry stays as proof, keyed by the salted reference only.
-    subject = await raw(db).one(TQ.get_processing_subject, Subject, entry_id=dated.erased_entry)
+    subject = await executor(db).one(TQ.get_processing_subject, Subject, entry_id=dated.erased_entry)
     assert subject == Subject(None, REFERENCE_X)
-    subject = await raw(db).one(
+    subject = await executor(db).one(
         TQ.get_processing_subject, Subject, entry_id=dated.recent_erasure_entry,
     )
     assert subject == Subject(dated.y, REFERENCE_Y)
-    assert await raw(db).value(TQ.get_audit_actor, entry_id=dated.erased_actor_entry) is None
+    assert await executor(db).value(TQ.get_audit_actor, entry_id=dated.erased_actor_entry) is None
 
     assert lines[:6] == [
         "erased_person_leftovers: 5 row(s) (period 30 days)",
@@ -236,7 +232,7 @@ async def test_a_second_run_deletes_nothing_and_still_reports(db, fresh_dsn):
 
 async def test_overrides_shorten_a_period_for_one_run(db, fresh_dsn):
     org = await make_org(db)
-    event = await raw(db).value(TQ.insert_old_analytics_event, organization_id=org.id, days_ago=20)
+    event = await executor(db).value(TQ.insert_old_analytics_event, organization_id=org.id, days_ago=20)
     counts, lines = await run(fresh_dsn, overrides={"analytics_events": 10})
     assert counts["analytics_events"] == 1
     assert ("analytics_events", str(event)) not in await row_ids(db)
@@ -250,7 +246,7 @@ async def test_overrides_shorten_a_period_for_one_run(db, fresh_dsn):
 
 async def test_without_overrides_the_setting_applies(db, fresh_dsn, no_environment, monkeypatch):
     org = await make_org(db)
-    event = await raw(db).value(TQ.insert_old_analytics_event, organization_id=org.id, days_ago=20)
+    event = await executor(db).value(TQ.insert_old_analytics_event, organization_id=org.id, days_ago=20)
     monkeypatch.setenv("RETENTION_OVERRIDES", "analytics_events=10, audit_log=2000")
     counts, lines = await run(fresh_dsn, overrides=None)
     assert counts["analytics_events"] == 1
@@ -269,7 +265,7 @@ async def test_without_overrides_the_setting_applies(db, fresh_dsn, no_environme
 )
 async def test_a_bad_override_is_a_config_error_and_deletes_nothing(db, fresh_dsn, overrides, fragment):
     org = await make_org(db)
-    await raw(db).value(TQ.insert_old_analytics_event, organization_id=org.id, days_ago=1000)
+    await executor(db).value(TQ.insert_old_analytics_event, organization_id=org.id, days_ago=1000)
     before = await row_ids(db)
     with pytest.raises(ConfigError, match=fragment):
         await run(fresh_dsn, overrides=overrides)
@@ -278,8 +274,8 @@ async def test_a_bad_override_is_a_config_error_and_deletes_nothing(db, fresh_ds
 
 async def test_a_missing_policy_stops_the_run_before_anything_is_deleted(db, fresh_dsn):
     org = await make_org(db)
-    await raw(db).value(TQ.insert_old_analytics_event, organization_id=org.id, days_ago=1000)
-    await raw(db).execute(TQ.delete_retention_policy, kind="audit_log")
+    await executor(db).value(TQ.insert_old_analytics_event, organization_id=org.id, days_ago=1000)
+    await executor(db).execute(TQ.delete_retention_policy, kind="audit_log")
     before = await row_ids(db)
     with pytest.raises(DatabaseError, match="audit_log"):
         await run(fresh_dsn)
