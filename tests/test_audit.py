@@ -10,6 +10,7 @@ import pytest
 from feedback_fixtures import answers, invite_member, make_setup
 from foundation_support import executor, make_org, make_user
 from paging_support import page_after
+from test_privacy import counts  # the same privacy tables, counted the same way
 
 import ikenei
 from ikenei.config.settings import load_settings
@@ -40,23 +41,9 @@ AUDITED = [
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class Counts:
-    audit_log: int
-    data_access_log: int
-    data_processing_log: int
-    user_consents: int
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
 class Definer:
     prosecdef: bool
     proconfig: list[str]
-
-
-async def counts(db: ikenei.Database) -> Counts:
-    found = await executor(db).one(TQ.count_privacy_rows, Counts)
-    assert found is not None
-    return found
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
