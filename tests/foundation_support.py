@@ -7,13 +7,19 @@ queries in ``tests/sql/foundation.sql``, run on the same executor.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from ikenei import Database
-from ikenei.db.queries import Executor, load
+from ikenei.db.database import Repositories
+from ikenei.db.queries import Executor, Query, load
+from ikenei.errors import Conflict
 from ikenei.repositories.organizations import Organization
 from ikenei.repositories.roles import Role
 from ikenei.repositories.users import User, UsersRepository
@@ -107,3 +113,28 @@ async def make_member(
         role = await db.roles.create(organization_id, name=f"role_{next(_numbers)}", permissions=permissions)
         await db.roles.assign(organization_id, user.id, role.id)
     return user
+
+
+async def conflict_after_waiting(
+    db: Database, move: Callable[[Database | Repositories], Awaitable[Any]], count_lock_waiters: Query
+) -> Conflict:
+    """Makes ``move`` in a transaction and, before it commits, again on another
+    connection; checks that the second waited for the first's row lock (and did
+    not finish while waiting), and returns the Conflict it ended with.
+
+    ``count_lock_waiters`` is the module's test-only query counting the
+    sessions of the database waiting for a lock.
+    """
+    async with db.transaction() as first:
+        await move(first)  # holds the row until commit
+        second = asyncio.create_task(move(db))
+        for _ in range(500):
+            if await executor(db).value(count_lock_waiters) == 1:
+                break
+            await asyncio.sleep(0.01)
+        else:
+            pytest.fail("the second move never waited for the first's row lock")
+        assert not second.done()
+    with pytest.raises(Conflict) as refused:
+        await second
+    return refused.value

@@ -26,6 +26,7 @@ from feedback_fixtures import (
     make_org,
     make_setup,
 )
+from foundation_support import conflict_after_waiting
 from paging_support import page_after
 from process_support import TQ as PQ
 from statement_counter import count_statements
@@ -328,20 +329,10 @@ async def test_racing_transitions_exactly_one_wins(db: Database) -> None:
 
 async def test_a_transition_waiting_on_another_transaction_loses(db: Database) -> None:
     s = await make_setup(db, activate=False)
-    async with db.transaction() as first:
-        await first.feedback.activate_cycle(s.cycle.id)
-        # Another connection tries the same move while the first has not committed.
-        second = asyncio.create_task(db.feedback.activate_cycle(s.cycle.id))
-        for _ in range(100):
-            if await executor(db).value(TQ.count_lock_waiters) == 1:
-                break
-            await asyncio.sleep(0.05)
-        else:
-            pytest.fail("the second activation never waited for the row lock")
-        assert not second.done()
-    with pytest.raises(Conflict) as refused:
-        await second
-    assert refused.value.current == "active"
+    refused = await conflict_after_waiting(
+        db, lambda repos: repos.feedback.activate_cycle(s.cycle.id), TQ.count_lock_waiters
+    )
+    assert refused.current == "active"
 
 
 # Invitations ------------------------------------------------------------------

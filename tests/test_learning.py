@@ -12,7 +12,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
-from foundation_support import executor, make_member, make_org
+from foundation_support import conflict_after_waiting, executor, make_member, make_org
 from paging_support import page_after
 from statement_counter import count_statements
 
@@ -389,20 +389,10 @@ async def test_a_move_waiting_on_a_concurrent_one_sees_its_result(db):
     person = await new_member(db, acme)
     plan = await db.learning.create_plan(acme, person, title="Grow", status="draft")
 
-    async with db.transaction() as tx:
-        await tx.learning.activate_plan(plan.id)  # holds the row until commit
-        waiting = asyncio.create_task(db.learning.activate_plan(plan.id))
-        for _ in range(500):
-            if await executor(db).value(TQ.count_lock_waiters) == 1:
-                break
-            await asyncio.sleep(0.01)
-        else:
-            pytest.fail("the second activation never waited for the first")
-        assert not waiting.done()
-    with pytest.raises(Conflict) as refused:
-        await waiting
-
-    assert refused.value.current == "active"
+    refused = await conflict_after_waiting(
+        db, lambda repos: repos.learning.activate_plan(plan.id), TQ.count_lock_waiters
+    )
+    assert refused.current == "active"
     assert (await db.learning.get_plan(plan.id)).status == "active"
 
 
