@@ -354,13 +354,6 @@ async def test_report_of_unknown_organization_is_refused(db):
     assert await counts(db) == before
 
 
-async def test_get_unknown_report_is_not_found(db):
-    missing = uuid4()
-    with pytest.raises(NotFound) as caught:
-        await db.analytics.get_report(missing)
-    assert (caught.value.entity, caught.value.key) == ("report", missing)
-
-
 async def test_list_reports_filters_and_pages_newest_first(db):
     org = await make_org(db)
     other_org = await make_org(db)
@@ -481,18 +474,23 @@ async def test_refused_report_moves_name_the_current_state(db, state, move):
     assert await db.analytics.get_report(report.id) == report
 
 
-@pytest.mark.parametrize("move", ["start", "complete", "fail", "delete"])
-async def test_moving_an_unknown_report_is_not_found(db, move):
+@pytest.mark.parametrize(
+    ("call", "entity"),
+    [
+        pytest.param(lambda a, missing: a.get_report(missing), "report", id="get_report"),
+        pytest.param(lambda a, missing: a.start_report(missing), "report", id="start_report"),
+        pytest.param(lambda a, missing: a.complete_report(missing), "report", id="complete_report"),
+        pytest.param(lambda a, missing: a.fail_report(missing, "why"), "report", id="fail_report"),
+        pytest.param(lambda a, missing: a.delete_report(missing), "report", id="delete_report"),
+        pytest.param(lambda a, missing: a.get_widget(missing), "dashboard widget", id="get_widget"),
+        pytest.param(lambda a, missing: a.move_widget(missing, 0), "dashboard widget", id="move_widget"),
+    ],
+)
+async def test_reading_or_moving_an_unknown_report_or_widget_is_not_found(db, call, entity):
     missing = uuid4()
-    calls = {
-        "start": lambda: db.analytics.start_report(missing),
-        "complete": lambda: db.analytics.complete_report(missing),
-        "fail": lambda: db.analytics.fail_report(missing, "why"),
-        "delete": lambda: db.analytics.delete_report(missing),
-    }
     with pytest.raises(NotFound) as caught:
-        await calls[move]()
-    assert (caught.value.entity, caught.value.key) == ("report", missing)
+        await call(db.analytics, missing)
+    assert (caught.value.entity, caught.value.key) == (entity, missing)
 
 
 async def test_racing_starts_one_wins(db):
@@ -617,13 +615,6 @@ async def test_two_widgets_cannot_share_a_position(db):
     assert await counts(db) == before
 
 
-async def test_get_unknown_widget_is_not_found(db):
-    missing = uuid4()
-    with pytest.raises(NotFound) as caught:
-        await db.analytics.get_widget(missing)
-    assert (caught.value.entity, caught.value.key) == ("dashboard widget", missing)
-
-
 async def test_update_widget(db):
     org = await make_org(db)
     person = await make_member(db, org.id)
@@ -698,13 +689,6 @@ async def test_move_widget_to_a_negative_place_is_refused(db):
         await db.analytics.move_widget(widgets[1].id, -1)
     assert caught.value.field == "position"
     assert await db.analytics.list_widgets(org.id, person.id) == widgets
-
-
-async def test_move_unknown_widget_is_not_found(db):
-    missing = uuid4()
-    with pytest.raises(NotFound) as caught:
-        await db.analytics.move_widget(missing, 0)
-    assert (caught.value.entity, caught.value.key) == ("dashboard widget", missing)
 
 
 async def test_racing_moves_of_one_dashboard_both_apply(db):
