@@ -205,12 +205,7 @@ async def test_users_of_an_organization_are_read_through_its_memberships(fresh_d
             await make_member(owner, large.id)
     finally:
         await owner.close()
-    conn = await asyncpg.connect(fresh_dsn)
-    try:
-        await conn.execute(TQ.analyze_people.sql)
-    finally:
-        await conn.close()
-    server = await _server(fresh_dsn)
+    server = await _analysed_server(fresh_dsn)
     app = await Database.connect(settings, role="ikenei_app")
     try:
         async with app.organization(small.id) as org:
@@ -230,12 +225,7 @@ async def test_with_no_scope_users_are_walked_a_page_at_a_time(fresh_dsn: str) -
         org = await make_org(owner)
         for _ in range(120):
             await make_member(owner, org.id)
-        conn = await asyncpg.connect(fresh_dsn)
-        try:
-            await conn.execute(TQ.analyze_people.sql)
-        finally:
-            await conn.close()
-        server = await _server(fresh_dsn)
+        server = await _analysed_server(fresh_dsn)
         async with owner.transaction() as tx:
             first = await tx.users.list(limit=10)
             plan = await _first_page_analysed(Session(tx.users._x, server))
@@ -245,9 +235,11 @@ async def test_with_no_scope_users_are_walked_a_page_at_a_time(fresh_dsn: str) -
     assert _rows_read(plan, "users") <= 11, json.dumps(plan, indent=1)
 
 
-async def _server(dsn: str) -> Server:
+async def _analysed_server(dsn: str) -> Server:
+    """The probed server, after analysing the people's tables so that their plans cost what they hold."""
     conn = await asyncpg.connect(dsn)
     try:
+        await conn.execute(TQ.analyze_people.sql)
         return await inspect(Executor(conn))
     finally:
         await conn.close()
