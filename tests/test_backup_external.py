@@ -22,6 +22,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -159,6 +160,17 @@ def _receiver_pid(repository: Path) -> int | None:
     return None
 
 
+def _restored_pitr(settings, target: Path, **point: Any) -> tuple[restore.Restored, list[int]]:
+    """Restores to ``point`` in ``target`` and reads the pitr table there; the copy is stopped and removed."""
+    done = restore.restore(settings, target, start=True, out=quiet, **point)
+    try:
+        with psycopg.connect(done.url) as conn:
+            return done, [r[0] for r in conn.execute("SELECT i FROM pitr ORDER BY i")]
+    finally:
+        instance.stop(target)
+        shutil.rmtree(target, ignore_errors=True)
+
+
 @contextmanager
 def receiving(settings, said: list[str]) -> Iterator[threading.Thread]:
     """``receive`` running in a thread until the block ends; its lines in ``said``."""
@@ -241,27 +253,14 @@ def test_wal_received_from_postgresql_15_restores_to_each_point_exactly(
     exact = 0
     restores_began = time.monotonic()
     for n, mark in enumerate(marks, 1):
-        target = repository.parent / f"restored{n}"
-        done = restore.restore(settings, target, to_time=mark, start=True, out=quiet)
-        try:
-            with psycopg.connect(done.url) as conn:
-                got = [r[0] for r in conn.execute("SELECT i FROM pitr ORDER BY i")]
-        finally:
-            instance.stop(target)
-            shutil.rmtree(target, ignore_errors=True)
+        done, got = _restored_pitr(settings, repository.parent / f"restored{n}", to_time=mark)
         assert done.chain == (backup.id,)
         assert got == list(range(1, n + 1)), f"restore to mark {n}"
         exact += 1
     figure(f"PostgreSQL 15 through pg_receivewal: point-in-time restore exact {exact} of 5 "
            f"({(time.monotonic() - restores_began) / 5:.1f} s a restore)")
 
-    target = repository.parent / "restored-latest"
-    done = restore.restore(settings, target, latest=True, start=True, out=quiet)
-    try:
-        with psycopg.connect(done.url) as conn:
-            got = [r[0] for r in conn.execute("SELECT i FROM pitr ORDER BY i")]
-    finally:
-        instance.stop(target)
+    _, got = _restored_pitr(settings, repository.parent / "restored-latest", latest=True)
     assert got == [1, 2, 3, 4, 5, 99, 100]  # 100 from the partial segment
 
     # The command run again finds the slot, continues where the archive ends, and
