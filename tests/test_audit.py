@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from feedback_fixtures import answers, invite_member, make_setup
-from foundation_support import executor, make_org, make_user
+from foundation_support import executor, make_member, make_org, make_user
 from paging_support import page_after
 from test_privacy import counts  # the same privacy tables, counted the same way
 
@@ -218,8 +218,7 @@ async def test_only_a_transaction_that_enables_the_retention_purge_may_delete(db
 
 async def test_an_anonymous_submission_leaves_no_entry_of_its_answers(db):
     setup = await make_setup(db, anonymous=True)
-    rater = await make_user(db)
-    await db.organizations.add_member(setup.org.id, rater.id)
+    rater = await make_member(db, setup.org.id)
     invitation_id = await invite_member(db, setup, "peer", rater)
     async with db.transaction(actor=str(rater.id)) as tx:
         submission = await tx.feedback.submit(invitation_id, answers(setup, (4, 5, 3), "Kind words"))
@@ -238,8 +237,7 @@ async def test_an_anonymous_submission_leaves_no_entry_of_its_answers(db):
 
 async def test_a_named_submission_records_its_rater(db):
     setup = await make_setup(db, anonymous=False)
-    rater = await make_user(db)
-    await db.organizations.add_member(setup.org.id, rater.id)
+    rater = await make_member(db, setup.org.id)
     invitation_id = await invite_member(db, setup, "peer", rater)
     async with db.transaction(actor=str(rater.id)) as tx:
         await tx.feedback.submit(invitation_id, answers(setup, (4, 5, 3)))
