@@ -95,18 +95,25 @@ async def make_setup(
     form = await fb.create_form(
         org.id, title="Annual 360", form_type="360", is_anonymous=anonymous, anonymity_threshold=threshold
     )
-    questions = [
-        await fb.add_question(form.id, question_text="Explains clearly", competency_id=communication),
-        await fb.add_question(form.id, question_text="Listens well", competency_id=communication),
-        await fb.add_question(form.id, question_text="Ships on time", competency_id=delivery),
-        await fb.add_question(
-            form.id, question_text="Anything else?", question_type="text", is_required=False
-        ),
-    ]
+    questions = await add_questions(db, form.id, communication, delivery)
     cycle = await fb.create_cycle(form.id, name="Spring review")
     if activate:
         cycle = await fb.activate_cycle(cycle.id)
     return Setup(org, target, communication, delivery, form, questions, cycle)
+
+
+async def add_questions(db: Database, form_id: UUID, communication: UUID, delivery: UUID) -> list[Question]:
+    """The setup's questions on a form: three 1-5 ratings (two on ``communication``,
+    one on ``delivery``) and one optional free-text question, in that order."""
+    fb = db.feedback
+    return [
+        await fb.add_question(form_id, question_text="Explains clearly", competency_id=communication),
+        await fb.add_question(form_id, question_text="Listens well", competency_id=communication),
+        await fb.add_question(form_id, question_text="Ships on time", competency_id=delivery),
+        await fb.add_question(
+            form_id, question_text="Anything else?", question_type="text", is_required=False
+        ),
+    ]
 
 
 def answers(setup: Setup, ratings: tuple[int, int, int], comment: str | None = None) -> list[Answer]:

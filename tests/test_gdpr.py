@@ -26,6 +26,7 @@ import pytest
 from feedback_fixtures import (
     FAST_COST,
     Setup,
+    add_questions,
     answers,
     executor,
     give_feedback,
@@ -114,14 +115,7 @@ async def form_setup(
         org.id, title="Named review" if not anonymous else "Anonymous 360", form_type="360",
         is_anonymous=anonymous, anonymity_threshold=3 if anonymous else 2,
     )
-    questions = [
-        await fb.add_question(form.id, question_text="Explains clearly", competency_id=communication),
-        await fb.add_question(form.id, question_text="Listens well", competency_id=communication),
-        await fb.add_question(form.id, question_text="Ships on time", competency_id=delivery),
-        await fb.add_question(
-            form.id, question_text="Anything else?", question_type="text", is_required=False
-        ),
-    ]
+    questions = await add_questions(db, form.id, communication, delivery)
     cycle = await fb.activate_cycle((await fb.create_cycle(form.id, name=f"{form.title} cycle")).id)
     return Setup(org, target, communication, delivery, form, questions, cycle)
 
