@@ -8,7 +8,9 @@ queries in ``tests/sql/foundation.sql``, run on the same executor.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import itertools
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +21,7 @@ import pytest
 from ikenei import Database
 from ikenei.db.database import Repositories
 from ikenei.db.queries import Executor, Query, load
-from ikenei.errors import Conflict
+from ikenei.errors import Conflict, InvalidData, NotFound
 from ikenei.repositories.organizations import Organization
 from ikenei.repositories.roles import Role
 from ikenei.repositories.users import User, UsersRepository
@@ -138,3 +140,39 @@ async def conflict_after_waiting(
     with pytest.raises(Conflict) as refused:
         await second
     return refused.value
+
+
+async def assert_update_stored(repository: Any, record: Any, changed: Any) -> None:
+    """``repository.update(changed)`` stores every field of ``changed`` (``record``
+    edited) and moves ``updated_at`` forward, not ``created_at``; a read finds it so."""
+    updated = await repository.update(changed)
+    assert updated == dataclasses.replace(changed, updated_at=updated.updated_at)
+    assert updated.created_at == record.created_at
+    assert updated.updated_at > record.updated_at
+    assert await repository.get(record.id) == updated
+
+
+async def assert_refused_updates(
+    repository: Any, record: Any, changes: list[tuple[dict[str, Any], str]]
+) -> list[InvalidData]:
+    """Each change of ``record`` (a dict of fields, the field the refusal must name)
+    is refused by ``repository.update`` as InvalidData naming that field, and the
+    stored record is still ``record`` after them all; the refusals, to check more."""
+    refusals = []
+    for change, field in changes:
+        with pytest.raises(InvalidData) as caught:
+            await repository.update(dataclasses.replace(record, **change))
+        assert caught.value.field == field, change
+        refusals.append(caught.value)
+    assert await repository.get(record.id) == record
+    return refusals
+
+
+async def assert_absent_or_deleted_not_found(repository: Any, record: Any, **change: Any) -> None:
+    """``repository.update`` finds no record of an unknown id, nor ``record`` once
+    soft-deleted (with ``change`` made to it)."""
+    with pytest.raises(NotFound):
+        await repository.update(dataclasses.replace(record, id=uuid.uuid4()))
+    await repository.soft_delete(record.id)
+    with pytest.raises(NotFound):
+        await repository.update(dataclasses.replace(record, **change))

@@ -6,7 +6,14 @@ import dataclasses
 import uuid
 
 import pytest
-from foundation_support import counts, make_org, make_user
+from foundation_support import (
+    assert_absent_or_deleted_not_found,
+    assert_refused_updates,
+    assert_update_stored,
+    counts,
+    make_org,
+    make_user,
+)
 from paging_support import every_page
 
 from ikenei.errors import AlreadyExists, InvalidData, NotFound
@@ -153,11 +160,7 @@ async def test_update_stores_the_editable_fields_and_moves_updated_at(db):
         settings={"x": 1},
         is_active=False,
     )
-    updated = await db.organizations.update(changed)
-    assert updated == dataclasses.replace(changed, updated_at=updated.updated_at)
-    assert updated.created_at == org.created_at
-    assert updated.updated_at > org.updated_at
-    assert await db.organizations.get(org.id) == updated
+    await assert_update_stored(db.organizations, org, changed)
 
 
 async def test_update_refusals_change_nothing(db):
@@ -166,24 +169,15 @@ async def test_update_refusals_change_nothing(db):
     with pytest.raises(AlreadyExists) as caught:
         await db.organizations.update(dataclasses.replace(org, domain="taken.example.com"))
     assert caught.value.field == "domain"
-    for change, field in [
+    await assert_refused_updates(db.organizations, org, [
         ({"size_category": "huge"}, "size_category"),
         ({"domain": "Not Valid"}, "domain"),
         ({"name": " "}, "name"),
-    ]:
-        with pytest.raises(InvalidData) as invalid:
-            await db.organizations.update(dataclasses.replace(org, **change))
-        assert invalid.value.field == field
-    assert await db.organizations.get(org.id) == org
+    ])
 
 
 async def test_update_of_absent_or_deleted_is_not_found(db):
-    org = await make_org(db)
-    with pytest.raises(NotFound):
-        await db.organizations.update(dataclasses.replace(org, id=uuid.uuid4()))
-    await db.organizations.soft_delete(org.id)
-    with pytest.raises(NotFound):
-        await db.organizations.update(dataclasses.replace(org, name="Back"))
+    await assert_absent_or_deleted_not_found(db.organizations, await make_org(db), name="Back")
 
 
 async def test_list_by_name_paged_and_filtered(db):

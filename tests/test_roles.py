@@ -6,7 +6,14 @@ import dataclasses
 import uuid
 
 import pytest
-from foundation_support import counts, insert_system_role, make_org, make_user
+from foundation_support import (
+    assert_refused_updates,
+    assert_update_stored,
+    counts,
+    insert_system_role,
+    make_org,
+    make_user,
+)
 from paging_support import every_page
 
 from ikenei.errors import AlreadyExists, Conflict, InvalidData, NotFound
@@ -124,11 +131,7 @@ async def test_update_stores_name_description_permissions(db):
     org = await make_org(db)
     role = await db.roles.create(org.id, name="coach", permissions=["a"])
     changed = dataclasses.replace(role, name="head_coach", description="Coaches coaches", permissions=["a", "b"])
-    updated = await db.roles.update(changed)
-    assert updated == dataclasses.replace(changed, updated_at=updated.updated_at)
-    assert updated.updated_at > role.updated_at
-    assert updated.created_at == role.created_at
-    assert await db.roles.get(role.id) == updated
+    await assert_update_stored(db.roles, role, changed)
 
 
 async def test_update_cannot_move_a_role_or_make_it_a_system_role(db):
@@ -148,15 +151,11 @@ async def test_update_refusals_change_nothing(db):
     with pytest.raises(AlreadyExists) as caught:
         await db.roles.update(dataclasses.replace(role, name="taken"))
     assert caught.value.field == "name"
-    for change, field in [
+    await assert_refused_updates(db.roles, role, [
         ({"name": "Not Valid"}, "name"),
         ({"permissions": {"not": "a list"}}, "permissions"),
         ({"permissions": None}, "permissions"),
-    ]:
-        with pytest.raises(InvalidData) as invalid:
-            await db.roles.update(dataclasses.replace(role, **change))
-        assert invalid.value.field == field
-    assert await db.roles.get(role.id) == role
+    ])
 
 
 async def test_update_or_delete_of_unknown_role_is_not_found(db):
