@@ -18,6 +18,9 @@ Fixtures (names are stable; other modules rely on them):
 ``fresh_dsn`` (function)
     DSN of a private clone of the template (``CREATE DATABASE … TEMPLATE …``),
     fully migrated, dropped after the test. For tests that commit.
+``module_dsn`` (module)
+    DSN of a clone of the template for the test module alone, dropped after
+    its last test: for a module that builds its data once and never changes it.
 ``empty_dsn`` (function)
     DSN of a brand-new empty database (no migrations), dropped after the test.
 ``db`` (function, async)
@@ -39,7 +42,7 @@ Helpers: ``create_database(admin_dsn, template=None) -> name``,
 ``drop_database(admin_dsn, name)`` and ``dsn_for(admin_dsn, name)``, for tests
 that need more than one database; ``template_clone(admin_dsn, template_dsn,
 prefix=...)``, a context manager giving the DSN of a clone dropped after, for a
-module that builds its data once in a database of its own.
+fixture that adds to the clone before its tests (see ``monitoring_support``).
 
 Every database created here is dropped at the end of its fixture, also when the
 test fails (``DROP DATABASE … WITH (FORCE)`` ends connections a test left open).
@@ -174,6 +177,13 @@ def template_dsn(admin_dsn: str) -> Iterator[str]:
 def fresh_dsn(admin_dsn: str, template_dsn: str) -> Iterator[str]:
     """A private, fully migrated database (a clone of the template), dropped after."""
     with template_clone(admin_dsn, template_dsn) as dsn:
+        yield dsn
+
+
+@pytest.fixture(scope="module")
+def module_dsn(admin_dsn: str, template_dsn: str) -> Iterator[str]:
+    """A migrated database of the test module's own, dropped after its last test."""
+    with template_clone(admin_dsn, template_dsn, prefix="mod_") as dsn:
         yield dsn
 
 

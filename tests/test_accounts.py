@@ -13,14 +13,13 @@ analytics events and role assignments.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
-from conftest import template_clone
 from foundation_support import FAST_COST
 from isolation_support import PASSWORD, Rollback, World, build_world, snapshot
 from security_support import owner_and_app
@@ -46,14 +45,8 @@ class Env:
 
 
 @pytest.fixture(scope="module")
-def accounts_dsn(admin_dsn: str, template_dsn: str) -> Iterator[str]:
-    with template_clone(admin_dsn, template_dsn, prefix="acct_") as dsn:
-        yield dsn
-
-
-@pytest.fixture(scope="module")
-async def env(accounts_dsn: str) -> AsyncIterator[Env]:
-    async with owner_and_app(accounts_dsn) as (owner, app):
+async def env(module_dsn: str) -> AsyncIterator[Env]:
+    async with owner_and_app(module_dsn) as (owner, app):
         world = await build_world(owner)
         await owner.organizations.add_member(world.b.org.id, world.a.member.id)
         people = await owner.roles.create(world.b.org.id, name="people_team", permissions=["users.manage"])

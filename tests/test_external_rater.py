@@ -16,13 +16,12 @@ commit get a fresh database of their own.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from conftest import template_clone
 from feedback_fixtures import Setup, answers, make_setup
 from isolation_support import TQ as ITQ
 from isolation_support import World, build_world, changed_tables, snapshot
@@ -42,14 +41,8 @@ class Env:
 
 
 @pytest.fixture(scope="module")
-def rater_dsn(admin_dsn: str, template_dsn: str) -> Iterator[str]:
-    with template_clone(admin_dsn, template_dsn, prefix="rater_") as dsn:
-        yield dsn
-
-
-@pytest.fixture(scope="module")
-async def env(rater_dsn: str) -> AsyncIterator[Env]:
-    async with owner_and_app(rater_dsn) as (owner, app):
+async def env(module_dsn: str) -> AsyncIterator[Env]:
+    async with owner_and_app(module_dsn) as (owner, app):
         yield Env(owner, app, await build_world(owner))
 
 

@@ -29,7 +29,7 @@ import inspect
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -37,7 +37,6 @@ from typing import Any
 from uuid import UUID
 
 import pytest
-from conftest import template_clone
 from isolation_support import (
     CONSENT_PURPOSE,
     PASSWORD,
@@ -139,22 +138,15 @@ class Env:
     dsn: str
 
 
-@pytest.fixture(scope="module")
-def world_dsn(admin_dsn: str, template_dsn: str) -> Iterator[str]:
-    """A migrated database of this module's own: the world is built once and never changed."""
-    with template_clone(admin_dsn, template_dsn, prefix="iso_") as dsn:
-        yield dsn
-
-
 def settings_for(dsn: str, **values: Any) -> Settings:
     return load_settings(database_url=dsn, pii_encryption_key=TEST_PII_KEY, **values)
 
 
 @pytest.fixture(scope="module")
-async def env(world_dsn: str) -> AsyncIterator[Env]:
-    async with owner_and_app(world_dsn) as (owner, app):
+async def env(module_dsn: str) -> AsyncIterator[Env]:
+    async with owner_and_app(module_dsn) as (owner, app):
         world = await build_world(owner)
-        yield Env(owner, app, world, marks_of(world.a), marks_of(world.b), world_dsn)
+        yield Env(owner, app, world, marks_of(world.a), marks_of(world.b), module_dsn)
 
 
 # -- the cases: every repository method, called with B's ids -------------------

@@ -30,14 +30,13 @@ from __future__ import annotations
 
 import inspect
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
 import pytest
-from conftest import template_clone
 from isolation_support import Rollback
 from permissions_support import PQ, PermissionWorld, Person, build_permission_world
 from security_support import owner_and_app
@@ -61,16 +60,9 @@ class Env:
 
 
 @pytest.fixture(scope="module")
-def permissions_dsn(admin_dsn: str, template_dsn: str) -> Iterator[str]:
-    """A migrated database of this module's own: the world is built once and never changed."""
-    with template_clone(admin_dsn, template_dsn, prefix="perm_") as dsn:
-        yield dsn
-
-
-@pytest.fixture(scope="module")
-async def env(permissions_dsn: str) -> AsyncIterator[Env]:
-    async with owner_and_app(permissions_dsn) as (owner, app):
-        yield Env(owner, app, await build_permission_world(owner, permissions_dsn))
+async def env(module_dsn: str) -> AsyncIterator[Env]:
+    async with owner_and_app(module_dsn) as (owner, app):
+        yield Env(owner, app, await build_permission_world(owner, module_dsn))
 
 
 async def _as(env: Env, actor: Person | None, call: Callable[[Repositories], Awaitable[Any]]) -> Any:
