@@ -366,3 +366,17 @@ def changed_tables(before: dict[str, Snapshot], after: dict[str, Snapshot]) -> l
         for name in before
         if before[name] != after[name]
     ]
+
+
+# -- what a scope reaches: the probe of every table with row-level security -------
+
+
+@dataclass(frozen=True, slots=True)
+class Probe:
+    """A row of ``probe_tables``: of a table, the rows a scope sees, updates and deletes (-1: no privilege)."""
+
+    table_name: str
+    key_column: str | None
+    seen: int
+    updated: int | None
+    deleted: int | None

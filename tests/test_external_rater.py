@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 from feedback_fixtures import Setup, answers, make_setup
 from isolation_support import TQ as ITQ
-from isolation_support import World, build_world, changed_tables, snapshot
+from isolation_support import Probe, World, build_world, changed_tables, snapshot
 from security_support import TQ, owner_and_app, raw
 
 from ikenei import Database
@@ -47,15 +47,6 @@ async def env(module_dsn: str) -> AsyncIterator[Env]:
 
 
 # -- the scope itself: no row of any table ---------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Probe:
-    table_name: str
-    key_column: str | None
-    seen: int
-    updated: int | None
-    deleted: int | None
 
 
 async def test_a_token_scope_sees_no_row_of_any_table_and_changes_none(env: Env) -> None:

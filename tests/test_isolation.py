@@ -43,6 +43,7 @@ from isolation_support import (
     RESOURCE_TYPE,
     TQ,
     Marks,
+    Probe,
     Rollback,
     World,
     build_world,
@@ -746,15 +747,6 @@ def test_every_case_is_named_once() -> None:
 
 
 # -- statements without a scope, and the scope of a pooled connection -----------
-
-
-@dataclass(frozen=True, slots=True)
-class Probe:
-    table_name: str
-    key_column: str | None
-    seen: int
-    updated: int | None
-    deleted: int | None
 
 
 async def probe(
