@@ -123,6 +123,7 @@ SECURITY_DEFINER_FUNCTIONS = {
     "feedback_question_options_of_token",  # the options of a token's form, in a scope of no organization
     "encryption_keys_in_use",  # the start-up check must see every stored key id, past row-level security
     "refuse_retired_key",  # locks a key's registry row (FOR SHARE), which ikenei_app may not
+    "analytics_event_counts_for_viewers",  # counts for whom the policies show every event, from the index
 }
 
 

@@ -191,6 +191,27 @@ async def test_whom_the_permissions_name_reads_it(env: Env, method: str, allowed
     assert _reached(outcome), f"{allowed}: {outcome!r}"
 
 
+#: Who counts which of the organization's events: the world has one, the employee's.
+EVENT_COUNTS = {
+    "HR (analytics.view), none of their own": ("hr", 1),
+    "the admin (analytics.view)": ("admin", 1),
+    "the employee, their own": ("employee", 1),
+    "a colleague without analytics.view": ("colleague", 0),
+    "a manager without analytics.view": ("lead", 0),
+    "the maintenance scope (no acting person)": (None, 1),
+}
+
+
+@pytest.mark.parametrize("reader", EVENT_COUNTS)
+async def test_event_counts_are_whole_for_a_viewer_and_their_own_for_anyone_else(env: Env, reader: str) -> None:
+    w = env.world
+    name, expected = EVENT_COUNTS[reader]
+    now = datetime.now(UTC)
+    counts = await _as(env, w.person(name) if name else None, lambda r: r.analytics.count_events_by_day(
+        w.org.id, since=now - timedelta(days=1), until=now + timedelta(days=1)))
+    assert sum(c.events for c in counts) == expected
+
+
 async def test_a_private_note_reaches_its_author_and_whom_the_permissions_name_only(env: Env) -> None:
     w = env.world
     note = w.employee.note

@@ -6,15 +6,18 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 from feedback_fixtures import give_feedback, make_setup
+from foundation_support import make_org
 from security_support import app_database, raw
 
 from ikenei.db.queries import Executor, Q, load
 from ikenei.monitoring.plans import nodes
+from ikenei.repositories.analytics import Event, EventCount
 
 TQ = load(Path(__file__).parent / "sql" / "result_indexes.sql")
 
@@ -107,6 +110,44 @@ async def test_the_rater_group_rule_runs_once_not_once_per_answer(fresh_dsn, db)
     windows = [n for p in plans for n in nodes(p) if n["Node Type"] == "WindowAgg"]
     assert len(windows) == 2
     assert [w["Actual Loops"] for w in windows] == [1, 1]
+
+
+async def test_a_viewer_counts_events_from_the_index_alone(fresh_dsn, db):
+    # The policy of events reads each row's user_id and xmin; a viewer, whom it
+    # lets see every event, counts them without (20261205_121000).
+    org = await make_org(db)
+    start = datetime(2026, 3, 1, tzinfo=UTC)
+    await db.analytics.record_events(
+        [Event(org.id, "page.view", occurred_at=start + timedelta(hours=h)) for h in range(48)])
+    await Executor(db._pool).execute(TQ.vacuum_events)
+
+    plans: list[dict[str, Any]] = []
+
+    def keep(_: Any, message: Any) -> None:
+        text = message.message
+        if "plan:" in text:
+            plans.append(json.loads(text.split("plan:", 1)[1])["Plan"])
+
+    conn = await asyncpg.connect(fresh_dsn)
+    try:
+        x = Executor(conn)
+        await x.execute(TQ.load_auto_explain)
+        await x.value(TQ.analyse_nested_statements)
+        conn.add_log_listener(keep)
+        async with x.transaction() as tx:
+            await tx.value(TQ.avoid_sequential_scans)
+            await tx.value(TQ.act_as_application, organization_id=org.id)
+            counted = await tx.all(Q.count_analytics_events_by_day, EventCount, organization_id=org.id,
+                                   since=start, until=start + timedelta(days=2), event_type=None,
+                                   time_zone="UTC")
+    finally:
+        await conn.close()
+    assert [c.events for c in counted] == [24, 24]
+    read = [n for p in plans for n in nodes(p)
+            if n.get("Relation Name") == "analytics_events" and n.get("Actual Loops", 0) > 0]
+    assert [(n["Node Type"], n.get("Index Name"), n.get("Heap Fetches")) for n in read] == [
+        ("Index Only Scan", "idx_analytics_events_organization_page", 0)
+    ]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -44,3 +44,7 @@ SELECT question_id FROM feedback_question_results(:target_user_id::uuid, :cycle_
 -- name: blind_spots_of(target_user_id, cycle_id)
 -- The blind spots, as the repository reads them.
 SELECT competency_id FROM feedback_blind_spots(:target_user_id::uuid, :cycle_id::uuid);
+
+-- name: vacuum_events()!
+-- Marks the pages of events all-visible, as autovacuum would.
+VACUUM (ANALYZE) analytics_events;
