@@ -81,10 +81,11 @@ async def test_every_list_is_read_in_its_order_through_an_index(fresh_dsn: str, 
         await conn.close()
     assert plan["Node Type"] == "Limit", plan
     sorts = [n for n in nodes(plan) if n["Node Type"] in ("Sort", "Incremental Sort")]
-    if query.name == "list_users":
-        # Its branches sort at most a page each: an organization's members, read
-        # through their memberships, and the pages of the other branches
-        # (test_users_of_an_organization_are_read_through_its_memberships,
+    if query.name in ("list_users", "list_organizations"):
+        # Their branches sort at most a page each: an organization's members
+        # (or a scope's organizations), read by id, and the pages of the other
+        # branches (test_users_of_an_organization_are_read_through_its_memberships,
+        # test_a_scope_reads_its_own_organizations_only,
         # test_with_no_scope_users_are_walked_a_page_at_a_time).
         return
     assert not sorts, json.dumps(plan, indent=1)
@@ -215,6 +216,41 @@ async def test_users_of_an_organization_are_read_through_its_memberships(fresh_d
         await app.close()
     assert [u.id for u in listed] == [u.id for u in ours]
     assert _rows_read(plan, "users") <= len(ours), json.dumps(plan, indent=1)
+
+
+async def test_a_scope_reads_its_own_organizations_only(fresh_dsn: str) -> None:
+    """organizations.list in a scope on a server of many organizations reads the
+    scope's organization and its person's, as the application role."""
+    settings = load_settings(database_url=fresh_dsn, pii_encryption_key=TEST_PII_KEY)
+    owner = await Database.connect(settings, role=None)
+    try:
+        ours = await make_org(owner, name="Zeta Ltd")
+        theirs = await make_org(owner, name="Alpha Ltd")
+        person = await make_member(owner, ours.id)
+        await owner.organizations.add_member(theirs.id, person.id)
+        for n in range(60):
+            await make_org(owner, name=f"Other {n:02}")
+        everyone = await owner.organizations.list(limit=100)
+    finally:
+        await owner.close()
+    server = await _analysed_server(fresh_dsn)
+    values = Q.list_organizations.pick({"is_active": None, "after_name": None, "after_id": None, "limit": 11})
+    app = await Database.connect(settings, role="ikenei_app")
+    try:
+        async with app.organization(ours.id) as org:
+            alone = await org.organizations.list(limit=10)
+            plan = (await plan_with_values(Session(org.organizations._x, server), Q.list_organizations.sql,
+                                           values, analyze=True))["Plan"]
+        async with app.organization(ours.id, user_id=person.id) as org:
+            with_person = await org.organizations.list(limit=10)
+    finally:
+        await app.close()
+    assert len(everyone) == 62  # the owner, in no scope, walks them all
+    assert [o.id for o in alone] == [ours.id]
+    assert [o.id for o in with_person] == [theirs.id, ours.id]
+    examined = sum((n.get("Actual Rows", 0) + n.get("Rows Removed by Filter", 0)) * n.get("Actual Loops", 1)
+                   for n in nodes(plan) if n.get("Relation Name") == "organizations")
+    assert examined <= 1, json.dumps(plan, indent=1)
 
 
 async def test_with_no_scope_users_are_walked_a_page_at_a_time(fresh_dsn: str) -> None:

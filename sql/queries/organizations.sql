@@ -20,11 +20,41 @@ SELECT id, name, domain, industry, size_category, logo_url, settings, is_active,
 
 -- name: list_organizations(is_active, after_name, after_id, limit)
 -- A page of organizations by name; is_active NULL lists all.
-SELECT id, name, domain, industry, size_category, logo_url, settings, is_active, created_at, updated_at
-  FROM organizations
- WHERE deleted_at IS NULL
-   AND (:is_active::boolean IS NULL OR is_active = :is_active)
-   AND (name, id) > (coalesce(:after_name::text, ''), coalesce(:after_id::uuid, '00000000-0000-0000-0000-000000000000'::uuid))
+-- Which organizations a scope sees is row-level security's word; where they
+-- are looked for follows the scope, as in list_users: a scope with an
+-- organization or a person reads those by id (the scope's organization and
+-- the person's memberships: a handful, sorted), and only a session with no
+-- scope at all (the owner's maintenance) walks every organization by name, a
+-- page's worth. Each branch's condition is decided once.
+SELECT * FROM (
+    (SELECT o.id, o.name, o.domain, o.industry, o.size_category, o.logo_url, o.settings, o.is_active,
+            o.created_at, o.updated_at
+       FROM (SELECT (SELECT current_organization_id()) AS id
+             UNION
+             SELECT m.organization_id FROM user_organizations m
+              WHERE m.user_id = (SELECT current_person_id()) AND m.status <> 'left') AS scoped
+      -- One lookup by id each (LIMIT 1 keeps the planner from turning it into a walk by name).
+      CROSS JOIN LATERAL (
+            SELECT * FROM organizations o
+             WHERE o.id = scoped.id AND o.deleted_at IS NULL
+               AND (:is_active::boolean IS NULL OR o.is_active = :is_active)
+               AND (o.name, o.id) > (coalesce(:after_name::text, ''),
+                                     coalesce(:after_id::uuid, '00000000-0000-0000-0000-000000000000'::uuid))
+             LIMIT 1) AS o
+      WHERE (SELECT current_organization_id()) IS NOT NULL OR (SELECT current_person_id()) IS NOT NULL
+      ORDER BY o.name, o.id LIMIT :limit)
+    UNION ALL
+    (SELECT o.id, o.name, o.domain, o.industry, o.size_category, o.logo_url, o.settings, o.is_active,
+            o.created_at, o.updated_at
+       FROM organizations o
+      WHERE (SELECT current_organization_id()) IS NULL AND (SELECT current_person_id()) IS NULL
+        AND (SELECT current_person_email()) IS NULL AND (SELECT current_access_token_hash()) IS NULL
+        AND o.deleted_at IS NULL
+        AND (:is_active::boolean IS NULL OR o.is_active = :is_active)
+        AND (o.name, o.id) > (coalesce(:after_name::text, ''),
+                              coalesce(:after_id::uuid, '00000000-0000-0000-0000-000000000000'::uuid))
+      ORDER BY o.name, o.id LIMIT :limit)
+) AS o
  ORDER BY name, id
  LIMIT :limit;
 
