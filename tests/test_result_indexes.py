@@ -81,8 +81,9 @@ async def test_the_completion_of_a_cycle_reads_its_invitations_from_the_index(fr
 
 async def test_the_rater_group_rule_runs_once_not_once_per_answer(fresh_dsn, db):
     # The planner expects a person to have one answer in a cycle; with the rule
-    # (a window over the groups' counts) inlined it ran once per answer
-    # (20261205_120000_rater_groups_counted_once).
+    # (a window over the groups' counts) inlined it ran once per answer, and
+    # results by group rescanned the ratings once per group
+    # (20261205_120000_rater_groups_counted_once, 20261205_122000_results_read_ratings_once).
     setup = await make_setup(db, anonymous=False, threshold=1)
     for relationship in ("self", "peer", "peer", "manager", "direct_report"):
         await give_feedback(db, setup, relationship, (3, 4, 5))
@@ -95,21 +96,34 @@ async def test_the_rater_group_rule_runs_once_not_once_per_answer(fresh_dsn, db)
         if "plan:" in text:
             plans.append(json.loads(text.split("plan:", 1)[1])["Plan"])
 
+    calls = {"question results": (TQ.question_results_of, QuestionId, True),
+             "blind spots": (TQ.blind_spots_of, Id, True),
+             "trend": (TQ.trend_of, Id, False),
+             "results by group": (TQ.results_by_group_of, Id, True)}
+    made: dict[str, list[dict[str, Any]]] = {}
     conn = await asyncpg.connect(fresh_dsn)
     try:
         x = Executor(conn)
         await x.execute(TQ.load_auto_explain)
         await x.value(TQ.analyse_nested_statements)
         conn.add_log_listener(keep)
-        for query, record in ((TQ.question_results_of, QuestionId), (TQ.blind_spots_of, Id)):
+        for name, (query, record, per_cycle) in calls.items():
+            plans.clear()
             async with x.transaction() as tx:
                 await tx.value(TQ.act_as_application, organization_id=setup.org.id)
-                assert await tx.all(query, record, target_user_id=setup.target.id, cycle_id=setup.cycle.id)
+                cycle = {"cycle_id": setup.cycle.id} if per_cycle else {}
+                assert await tx.all(query, record, target_user_id=setup.target.id, **cycle)
+            made[name] = list(plans)
     finally:
         await conn.close()
-    windows = [n for p in plans for n in nodes(p) if n["Node Type"] == "WindowAgg"]
-    assert len(windows) == 2
-    assert [w["Actual Loops"] for w in windows] == [1, 1]
+    for name in ("question results", "blind spots", "trend"):
+        windows = [n for p in made[name] for n in nodes(p) if n["Node Type"] == "WindowAgg"]
+        assert [w["Actual Loops"] for w in windows] == [1], name
+    [by_group] = [p for p in made["results by group"]
+                  if any(n.get("Relation Name") == "competencies" for n in nodes(p))]
+    ratings_read = [n["Actual Loops"] for n in nodes(by_group)
+                    if n.get("Relation Name") == "feedback_ratings" or n["Node Type"] == "CTE Scan"]
+    assert ratings_read == [1], json.dumps(by_group, indent=1)
 
 
 async def test_a_viewer_counts_events_from_the_index_alone(fresh_dsn, db):

@@ -48,3 +48,11 @@ SELECT competency_id FROM feedback_blind_spots(:target_user_id::uuid, :cycle_id:
 -- name: vacuum_events()!
 -- Marks the pages of events all-visible, as autovacuum would.
 VACUUM (ANALYZE) analytics_events;
+
+-- name: trend_of(target_user_id)
+-- The trend, as the repository reads it.
+SELECT competency_id FROM feedback_trend(:target_user_id::uuid);
+
+-- name: results_by_group_of(target_user_id, cycle_id)
+-- The results by rater group, as the repository reads them.
+SELECT competency_id FROM feedback_results_by_group(:target_user_id::uuid, :cycle_id::uuid);
