@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -28,11 +30,11 @@ def scans_of(plan: dict[str, Any], table: str) -> list[tuple[str, str | None]]:
             if n.get("Relation Name") == table]
 
 
-async def test_the_analysis_reads_one_persons_answers_from_the_covering_index(fresh_dsn, db):
-    setup = await make_setup(db, anonymous=False, threshold=1)
-    for relationship, ratings in (("self", (3, 4, 5)), ("peer", (4, 4, 4)), ("manager", (2, 3, 4))):
-        await give_feedback(db, setup, relationship, ratings)
-
+@asynccontextmanager
+async def nested_plans(dsn: str, *, analyse: bool = False) -> AsyncIterator[tuple[Executor, list[dict[str, Any]]]]:
+    """A connection that logs the plan of every statement it runs, nested ones
+    included (auto_explain; with ``analyse``, each node's actual rows and
+    loops), into the list it yields beside it."""
     plans: list[dict[str, Any]] = []
 
     def keep(_: Any, message: Any) -> None:
@@ -40,19 +42,27 @@ async def test_the_analysis_reads_one_persons_answers_from_the_covering_index(fr
         if "plan:" in text:
             plans.append(json.loads(text.split("plan:", 1)[1])["Plan"])
 
-    conn = await asyncpg.connect(fresh_dsn)
+    conn = await asyncpg.connect(dsn)
     try:
         x = Executor(conn)
-        await x.execute(TQ.vacuum_answers_and_invitations)
         await x.execute(TQ.load_auto_explain)
-        await x.value(TQ.explain_nested_statements)
+        await x.value(TQ.analyse_nested_statements if analyse else TQ.explain_nested_statements)
         conn.add_log_listener(keep)
-        async with x.transaction() as tx:
-            await tx.value(TQ.avoid_sequential_scans)
-            await tx.value(TQ.act_as_application, organization_id=setup.org.id)
-            found = await tx.all(TQ.analysis_of, Id, target_user_id=setup.target.id, cycle_id=setup.cycle.id)
+        yield x, plans
     finally:
         await conn.close()
+
+
+async def test_the_analysis_reads_one_persons_answers_from_the_covering_index(fresh_dsn, db):
+    setup = await make_setup(db, anonymous=False, threshold=1)
+    for relationship, ratings in (("self", (3, 4, 5)), ("peer", (4, 4, 4)), ("manager", (2, 3, 4))):
+        await give_feedback(db, setup, relationship, ratings)
+
+    await Executor(db._pool).execute(TQ.vacuum_answers_and_invitations)
+    async with nested_plans(fresh_dsn) as (x, plans), x.transaction() as tx:
+        await tx.value(TQ.avoid_sequential_scans)
+        await tx.value(TQ.act_as_application, organization_id=setup.org.id)
+        found = await tx.all(TQ.analysis_of, Id, target_user_id=setup.target.id, cycle_id=setup.cycle.id)
     assert len(found) == 2
     answers = [scans_of(p, "feedback_responses") for p in plans]
     [scans] = [s for s in answers if s]
@@ -89,24 +99,12 @@ async def test_the_rater_group_rule_runs_once_not_once_per_answer(fresh_dsn, db)
         await give_feedback(db, setup, relationship, (3, 4, 5))
     await db.feedback.close_cycle(setup.cycle.id)
 
-    plans: list[dict[str, Any]] = []
-
-    def keep(_: Any, message: Any) -> None:
-        text = message.message
-        if "plan:" in text:
-            plans.append(json.loads(text.split("plan:", 1)[1])["Plan"])
-
     calls = {"question results": (TQ.question_results_of, QuestionId, True),
              "blind spots": (TQ.blind_spots_of, Id, True),
              "trend": (TQ.trend_of, Id, False),
              "results by group": (TQ.results_by_group_of, Id, True)}
     made: dict[str, list[dict[str, Any]]] = {}
-    conn = await asyncpg.connect(fresh_dsn)
-    try:
-        x = Executor(conn)
-        await x.execute(TQ.load_auto_explain)
-        await x.value(TQ.analyse_nested_statements)
-        conn.add_log_listener(keep)
+    async with nested_plans(fresh_dsn, analyse=True) as (x, plans):
         for name, (query, record, per_cycle) in calls.items():
             plans.clear()
             async with x.transaction() as tx:
@@ -114,8 +112,6 @@ async def test_the_rater_group_rule_runs_once_not_once_per_answer(fresh_dsn, db)
                 cycle = {"cycle_id": setup.cycle.id} if per_cycle else {}
                 assert await tx.all(query, record, target_user_id=setup.target.id, **cycle)
             made[name] = list(plans)
-    finally:
-        await conn.close()
     for name in ("question results", "blind spots", "trend"):
         windows = [n for p in made[name] for n in nodes(p) if n["Node Type"] == "WindowAgg"]
         assert [w["Actual Loops"] for w in windows] == [1], name
@@ -135,27 +131,12 @@ async def test_a_viewer_counts_events_from_the_index_alone(fresh_dsn, db):
         [Event(org.id, "page.view", occurred_at=start + timedelta(hours=h)) for h in range(48)])
     await Executor(db._pool).execute(TQ.vacuum_events)
 
-    plans: list[dict[str, Any]] = []
-
-    def keep(_: Any, message: Any) -> None:
-        text = message.message
-        if "plan:" in text:
-            plans.append(json.loads(text.split("plan:", 1)[1])["Plan"])
-
-    conn = await asyncpg.connect(fresh_dsn)
-    try:
-        x = Executor(conn)
-        await x.execute(TQ.load_auto_explain)
-        await x.value(TQ.analyse_nested_statements)
-        conn.add_log_listener(keep)
-        async with x.transaction() as tx:
-            await tx.value(TQ.avoid_sequential_scans)
-            await tx.value(TQ.act_as_application, organization_id=org.id)
-            counted = await tx.all(Q.count_analytics_events_by_day, EventCount, organization_id=org.id,
-                                   since=start, until=start + timedelta(days=2), event_type=None,
-                                   time_zone="UTC")
-    finally:
-        await conn.close()
+    async with nested_plans(fresh_dsn, analyse=True) as (x, plans), x.transaction() as tx:
+        await tx.value(TQ.avoid_sequential_scans)
+        await tx.value(TQ.act_as_application, organization_id=org.id)
+        counted = await tx.all(Q.count_analytics_events_by_day, EventCount, organization_id=org.id,
+                               since=start, until=start + timedelta(days=2), event_type=None,
+                               time_zone="UTC")
     assert [c.events for c in counted] == [24, 24]
     read = [n for p in plans for n in nodes(p)
             if n.get("Relation Name") == "analytics_events" and n.get("Actual Loops", 0) > 0]
