@@ -22,6 +22,7 @@ import pytest
 from foundation_support import make_member, make_org
 from paging_support import every_page
 from pii_support import TEST_PII_KEY
+from security_support import owner_and_app
 
 from ikenei import Database, load_settings
 from ikenei.config.key_format import parse_key
@@ -220,10 +221,9 @@ async def test_users_of_an_organization_are_read_through_its_memberships(fresh_d
 
 async def test_a_scope_reads_its_own_organizations_only(fresh_dsn: str) -> None:
     """organizations.list in a scope on a server of many organizations reads the
-    scope's organization and its person's, as the application role."""
-    settings = load_settings(database_url=fresh_dsn, pii_encryption_key=TEST_PII_KEY)
-    owner = await Database.connect(settings, role=None)
-    try:
+    scope's organization and its person's, as the application role; never one
+    the person has left."""
+    async with owner_and_app(fresh_dsn) as (owner, app):
         ours = await make_org(owner, name="Zeta Ltd")
         theirs = await make_org(owner, name="Alpha Ltd")
         person = await make_member(owner, ours.id)
@@ -231,23 +231,22 @@ async def test_a_scope_reads_its_own_organizations_only(fresh_dsn: str) -> None:
         for n in range(60):
             await make_org(owner, name=f"Other {n:02}")
         everyone = await owner.organizations.list(limit=100)
-    finally:
-        await owner.close()
-    server = await _analysed_server(fresh_dsn)
-    values = Q.list_organizations.pick({"is_active": None, "after_name": None, "after_id": None, "limit": 11})
-    app = await Database.connect(settings, role="ikenei_app")
-    try:
+        server = await _analysed_server(fresh_dsn)
+        values = Q.list_organizations.pick({"is_active": None, "after_name": None, "after_id": None,
+                                            "limit": 11})
         async with app.organization(ours.id) as org:
             alone = await org.organizations.list(limit=10)
             plan = (await plan_with_values(Session(org.organizations._x, server), Q.list_organizations.sql,
                                            values, analyze=True))["Plan"]
         async with app.organization(ours.id, user_id=person.id) as org:
             with_person = await org.organizations.list(limit=10)
-    finally:
-        await app.close()
+        await owner.organizations.set_member_status(theirs.id, person.id, "left")
+        async with app.organization(ours.id, user_id=person.id) as org:
+            after_leaving = await org.organizations.list(limit=10)
     assert len(everyone) == 62  # the owner, in no scope, walks them all
     assert [o.id for o in alone] == [ours.id]
     assert [o.id for o in with_person] == [theirs.id, ours.id]
+    assert [o.id for o in after_leaving] == [ours.id]
     examined = sum((n.get("Actual Rows", 0) + n.get("Rows Removed by Filter", 0)) * n.get("Actual Loops", 1)
                    for n in nodes(plan) if n.get("Relation Name") == "organizations")
     assert examined <= 1, json.dumps(plan, indent=1)
