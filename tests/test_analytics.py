@@ -113,6 +113,18 @@ async def test_event_of_unknown_organization_or_user_is_refused(db):
     assert await counts(db) == before
 
 
+async def test_an_events_person_is_a_member_who_may_have_left_until_the_account_goes(db):
+    org = await make_org(db)
+    person = await make_member(db, org.id)
+    await db.analytics.record_event(org.id, "page.view", user_id=person.id)
+    await db.organizations.remove_member(org.id, person.id)
+    # The membership stays (status left), so the history about them does too.
+    await db.analytics.record_event(org.id, "page.view", user_id=person.id)
+    assert [e.user_id for e in await db.analytics.list_events(org.id)] == [person.id, person.id]
+    await Executor(db._pool).execute(TQ.delete_account, user_id=person.id)
+    assert [e.user_id for e in await db.analytics.list_events(org.id)] == [None, None]
+
+
 @pytest.mark.parametrize("properties", [[1, 2], "text", 7])
 async def test_event_properties_must_be_an_object(db, properties):
     org = await make_org(db)

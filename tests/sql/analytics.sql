@@ -6,3 +6,7 @@
 SELECT (SELECT count(*) FROM analytics_events)::int AS events,
        (SELECT count(*) FROM reports)::int AS reports,
        (SELECT count(*) FROM dashboard_widgets)::int AS widgets;
+
+-- name: delete_account(user_id)!
+-- Deletes a person's account outright, as erasure and retention do.
+DELETE FROM users WHERE id = :user_id;
