@@ -10,8 +10,8 @@ before encryption.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -30,6 +30,7 @@ from test_gdpr import fingerprints
 from ikenei import Database
 from ikenei.db.queries import load
 from ikenei.errors import InvalidData
+from ikenei.repositories.analytics import Event
 from ikenei.repositories.feedback import Answer
 from ikenei.repositories.users import UsersRepository
 from ikenei.security.free_text import MAX_ENCRYPTED_TEXT
@@ -130,6 +131,16 @@ async def test_naive_datetimes_are_refused(db):
     plan = await db.learning.create_plan(org.id, person.id, title="Plan")
     await refused(db, "completed_at", lambda: db.learning.record_progress(
         plan.id, progress_percent=100, completed_at=datetime(2026, 12, 4, 12, 0)))
+
+
+async def test_a_bad_value_anywhere_in_a_batch_of_events_names_its_field(db):
+    """The batch travels as one array per column: a value inside one is checked like a single argument."""
+    org = await make_org(db)
+    good = Event(org.id, "page.view", session_id="s", occurred_at=datetime(2026, 12, 4, 12, 0, tzinfo=UTC))
+    for field, bad in (("occurred_at", replace(good, occurred_at=datetime(2026, 12, 4, 12, 0))),
+                       ("session_id", replace(good, session_id="s\x00")),
+                       ("event_type", replace(good, event_type=LONE_SURROGATE))):
+        await refused(db, field, lambda b=bad: db.analytics.record_events([good, good, b]))
 
 
 async def test_a_competency_weight_that_is_not_a_number(db):

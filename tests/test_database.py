@@ -526,7 +526,8 @@ async def test_executor_methods_on_one_connection(db, scratch):
             scratch.exec_test_insert_scratch,
             [{"id": 2, "label": "two"}, {"label": "three", "id": 3}],
         )
-        assert await x.copy_records("exec_scratch", ["id", "label"], [(4, "four"), (5, "five")]) == 2
+        await x.execute(scratch.exec_test_insert_scratch, id=4, label="four")
+        await x.execute(scratch.exec_test_insert_scratch, id=5, label="five")
         assert await x.value(scratch.exec_test_count_scratch) == 5
         with pytest.raises(AlreadyExists):
             async with x.transaction() as inner:  # a savepoint

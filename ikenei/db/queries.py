@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import operator
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 from types import SimpleNamespace
@@ -132,14 +132,6 @@ def _mismatch(query: Query, args: Mapping[str, Any]) -> TypeError:
         problems.append(f"unknown argument {', '.join(unknown)}")
     takes = ", ".join(query.params) or "no arguments"
     return TypeError(f"query {query.name}: {'; '.join(problems)} (it takes {takes})")
-
-
-def _copied(columns: Sequence[str], row: Sequence[Any]) -> Sequence[Any]:
-    for name, value in zip(columns, row, strict=False):
-        problem = value_problem(value)
-        if problem is not None:
-            raise InvalidData(name, problem)
-    return row
 
 
 def _checked_builder(query: Query, record: type[T], row: asyncpg.Record) -> Callable[[Any], T]:
@@ -267,15 +259,6 @@ class Executor:
             await self._target.executemany(query.sql, [_args(query, r) for r in rows])
         except DRIVER_ERRORS as exc:
             raise query_error(exc, query) from None
-
-    async def copy_records(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
-        """Loads many rows with COPY; table and columns are fixed names from the code, never input."""
-        checked = [_copied(columns, row) for row in rows]
-        try:
-            status = await self._target.copy_records_to_table(table, records=checked, columns=list(columns))
-        except DRIVER_ERRORS as exc:
-            raise query_error(exc) from None
-        return int(status.rsplit(" ", 1)[-1])
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Executor]:

@@ -10,6 +10,9 @@ so that the ``InvalidData`` it causes names the query's parameter:
 - a datetime without a time zone (``timestamptz`` would take it silently as
   UTC, whatever the caller meant).
 
+An array argument (a list) is checked element by element, and its problem
+names the parameter too.
+
 Text that is encrypted before it is sent is checked the same way by the
 repositories (``ikenei.security.free_text``), before encryption.
 """
@@ -47,4 +50,9 @@ def value_problem(value: Any) -> str | None:
         return None if value.utcoffset() is not None else "needs a time zone: a naive datetime is ambiguous"
     if kind is Decimal:
         return None if value.is_finite() else f"must be a finite number, not {value}"
+    if kind is list:
+        for item in value:
+            problem = value_problem(item)
+            if problem is not None:
+                return problem
     return None

@@ -198,7 +198,7 @@ class PlanCheck:
     cost: float | None
     findings: list[Finding] = field(default_factory=list)
     error: str | None = None
-    #: Why it was not planned, when it reads a table made at run time (a temporary staging table).
+    #: Why it was not planned, when it reads a table made at run time (a temporary one).
     skipped: str | None = None
 
 

@@ -26,10 +26,6 @@ from ikenei.db.queries import Q, Query
 from ikenei.errors import NotFound
 from ikenei.repositories.base import Repository
 
-_STAGED_EVENT_COLUMNS = (
-    "organization_id", "event_type", "user_id", "session_id", "properties", "occurred_at",
-)
-
 
 @dataclass(frozen=True, slots=True)
 class Event:
@@ -173,18 +169,19 @@ class AnalyticsRepository(Repository):
         return event_id
 
     async def record_events(self, events: Iterable[Event]) -> int:
-        """Appends a batch with COPY, all or none; how many were recorded."""
-        rows = [
-            (e.organization_id, e.event_type, e.user_id, e.session_id,
-             None if e.properties is None else json.dumps(e.properties), e.occurred_at)
-            for e in events
-        ]
-        if not rows:
+        """Appends a batch in one statement, all or none; how many were recorded."""
+        batch = list(events)
+        if not batch:
             return 0
-        async with self._x.transaction() as x:
-            await x.execute(Q.stage_analytics_events)
-            await x.copy_records("analytics_events_batch", _STAGED_EVENT_COLUMNS, rows)
-            return await x.execute(Q.record_staged_analytics_events)
+        return await self._x.execute(
+            Q.record_analytics_events,
+            organization_id=[e.organization_id for e in batch],
+            event_type=[e.event_type for e in batch],
+            user_id=[e.user_id for e in batch],
+            session_id=[e.session_id for e in batch],
+            properties=[None if e.properties is None else json.dumps(e.properties) for e in batch],
+            occurred_at=[e.occurred_at for e in batch],
+        )
 
     async def list_events(
         self,

@@ -26,30 +26,18 @@ RETURNING id;
 -- INSERT ... SELECT moves the batch on, under the policies and constraints of
 -- analytics_events. ordinal keeps the batch's order in the ids.
 
--- name: stage_analytics_events()!
--- Makes this session's staging table for a batch of events, once per connection.
-CREATE TEMP TABLE IF NOT EXISTS analytics_events_batch (
-    ordinal         BIGINT GENERATED ALWAYS AS IDENTITY,
-    organization_id UUID,
-    event_type      TEXT,
-    user_id         UUID,
-    session_id      TEXT,
-    properties      TEXT,
-    occurred_at     TIMESTAMPTZ
-);
-
--- name: record_staged_analytics_events()!
--- Appends the staged batch in its order, all or none, and empties the staging
--- table (properties as JSON text, NULL for {}; occurred_at NULL for now()).
-WITH batch AS (
-    DELETE FROM analytics_events_batch
-    RETURNING ordinal, organization_id, event_type, user_id, session_id, properties, occurred_at
-)
+-- name: record_analytics_events(organization_id, event_type, user_id, session_id, properties, occurred_at)!
+-- Appends a batch in its order, all or none, in one statement: each argument is
+-- an array holding that column of every event (properties as JSON text, NULL
+-- for {}; occurred_at NULL for now()). Not COPY: row-level security refuses
+-- COPY into the table, and a staging table cost a statement and a copy more.
 INSERT INTO analytics_events (organization_id, event_type, user_id, session_id, properties, occurred_at)
 SELECT b.organization_id, b.event_type, b.user_id, b.session_id,
        coalesce(b.properties::jsonb, '{}'), coalesce(b.occurred_at, now())
-  FROM batch b
- ORDER BY b.ordinal;
+  FROM unnest(:organization_id::uuid[], :event_type::text[], :user_id::uuid[], :session_id::text[],
+              :properties::text[], :occurred_at::timestamptz[])
+       WITH ORDINALITY AS b (organization_id, event_type, user_id, session_id, properties, occurred_at, n)
+ ORDER BY b.n;
 
 -- name: list_analytics_events(organization_id, since, until, event_type, user_id, after_occurred_at, after_id, limit)
 -- A page of an organization's events, oldest first, in [since, until); the
