@@ -124,6 +124,8 @@ SECURITY_DEFINER_FUNCTIONS = {
     "encryption_keys_in_use",  # the start-up check must see every stored key id, past row-level security
     "refuse_retired_key",  # locks a key's registry row (FOR SHARE), which ikenei_app may not
     "analytics_event_counts_for_viewers",  # counts for whom the policies show every event, from the index
+    "membership_takes_person_created_at",  # copies the created_at of a person not yet visible to the organization
+    "person_created_at_to_memberships",  # carries a person's created_at to memberships of every organization
 }
 
 

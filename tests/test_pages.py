@@ -219,6 +219,22 @@ async def test_users_of_an_organization_are_read_through_its_memberships(fresh_d
     assert _rows_read(plan, "users") <= len(ours), json.dumps(plan, indent=1)
 
 
+async def test_a_page_of_a_large_organizations_people_reads_a_page_of_them(fresh_dsn: str) -> None:
+    """users.list in an organization of 150 people reads the page's people, in
+    their creation order, even for one who joined after people made later."""
+    async with owner_and_app(fresh_dsn) as (owner, app):
+        large, elsewhere = await make_org(owner), await make_org(owner)
+        first = await make_member(owner, elsewhere.id)
+        later = [await make_member(owner, large.id) for _ in range(150)]
+        await owner.organizations.add_member(large.id, first.id)
+        server = await _analysed_server(fresh_dsn)
+        async with app.organization(large.id) as org:
+            pages = await every_page(lambda c: org.users.list(limit=10, after=c))
+            plan = await _first_page_analysed(Session(org.users._x, server))
+    assert [u.id for page in pages for u in page] == [first.id] + [u.id for u in later]
+    assert _rows_read(plan, "users") <= 11, json.dumps(plan, indent=1)
+
+
 async def test_a_scope_reads_its_own_organizations_only(fresh_dsn: str) -> None:
     """organizations.list in a scope on a server of many organizations reads the
     scope's organization and its person's, as the application role; never one

@@ -21,8 +21,8 @@ SELECT * FROM user_records WHERE lower(email) = lower(:email);
 -- A page of users in creation order; is_active NULL lists active and inactive.
 -- Which users the scope may see is row-level security's word; where they are
 -- looked for follows the scope, so that no page walks every user of the
--- server: an organization's scope reads its members through their
--- memberships (and sorts them: at most the organization's size), a person's
+-- server: an organization's scope walks its members in the person's creation
+-- order, which each membership keeps (user_created_at), a page at a time; a person's
 -- scope their own row, and only a session with no scope at all (the owner's
 -- maintenance) walks the users in creation order. Each branch's condition is
 -- decided once, before any row is read, and each branch stops at a page, so
@@ -32,9 +32,9 @@ SELECT * FROM (
       WHERE m.organization_id = (SELECT current_organization_id())
         AND (SELECT current_organization_id()) IS NOT NULL
         AND (:is_active::boolean IS NULL OR u.is_active = :is_active)
-        AND (u.created_at, u.id) > (coalesce(:after_created_at::timestamptz, '-infinity'),
-                                    coalesce(:after_id::uuid, '00000000-0000-0000-0000-000000000000'::uuid))
-      ORDER BY u.created_at, u.id LIMIT :limit)
+        AND (m.user_created_at, m.user_id) > (coalesce(:after_created_at::timestamptz, '-infinity'),
+                                              coalesce(:after_id::uuid, '00000000-0000-0000-0000-000000000000'::uuid))
+      ORDER BY m.user_created_at, m.user_id LIMIT :limit)
     UNION ALL
     (SELECT u.* FROM user_records u
       WHERE u.id = (SELECT current_person_id())
