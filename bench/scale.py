@@ -145,8 +145,8 @@ async def prepare(
         newer = [line for line in applied if line.startswith("applying ")]
         out(f"bench-scale: {name}: reused (a finished load of the same size)"
             + (f", {len(newer)} newer migration(s) applied" if newer else ""))
-        if newer:
-            await _vacuum_analyze(dsn)
+        # Also clears what earlier runs' rolled-back writes left behind.
+        await _vacuum_analyze(dsn)
         return dsn, None
     needed = BYTES_PER_PERSON * size.people
     directory = await _data_directory(admin_dsn)
@@ -595,28 +595,34 @@ async def run(factor: float, rounds: int, out: Callable[[str], Any]) -> list[str
             target.fixture.as_of = datetime.combine(date.fromisoformat(found[0]["as_of"]),
                                                     datetime.min.time(), UTC)
         specs = paths()
-        for spec in specs:  # warm up, and find the paths the application may not take
-            for target in targets:
-                try:
-                    await block(target, spec, 2)
-                except IkeneiError as exc:
-                    target.refused[spec.name] = str(exc).splitlines()[0]
-            for target in targets:
-                target.samples.pop(spec.name, None)
-        measured = [s for s in specs if not any(s.name in t.refused for t in targets)]
-        out(f"bench-scale: {len(measured)} paths, {rounds} rounds of {CALLS} calls on each database ...")
-        for number in range(rounds):
-            order = targets if number % 2 == 0 else targets[::-1]
-            for spec in measured:
-                for target in order:
-                    await block(target, spec, CALLS)
-        tenth_t, full_t = targets
         buffer_counts: dict[str, int | None] = {}
-        for spec in measured:
-            try:
-                buffer_counts[spec.name] = await buffers(full_t, spec)
-            except IkeneiError:  # a statement that needs what the call made before it (COPY's table)
-                buffer_counts[spec.name] = None
+        # The reads first, on the data as loaded; then the writes: the rows they
+        # roll back stay in the tables until vacuum, and would be walked by reads
+        # measured after them.
+        for kind in ("read", "write"):
+            phase = [s for s in specs if s.kind == kind]
+            for spec in phase:  # warm up, and find the paths the application may not take
+                for target in targets:
+                    try:
+                        await block(target, spec, 2)
+                    except IkeneiError as exc:
+                        target.refused[spec.name] = str(exc).splitlines()[0]
+                for target in targets:
+                    target.samples.pop(spec.name, None)
+            phase = [s for s in phase if not any(s.name in t.refused for t in targets)]
+            out(f"bench-scale: {len(phase)} {kind} paths, {rounds} rounds of {CALLS} calls on each database ...")
+            for number in range(rounds):
+                order = targets if number % 2 == 0 else targets[::-1]
+                for spec in phase:
+                    for target in order:
+                        await block(target, spec, CALLS)
+            for spec in phase:
+                try:
+                    buffer_counts[spec.name] = await buffers(targets[1], spec)
+                except IkeneiError:  # a statement that needs what the call made before it
+                    buffer_counts[spec.name] = None
+        measured = [s for s in specs if not any(s.name in t.refused for t in targets)]
+        tenth_t, full_t = targets
         out("bench-scale: submit and ingest throughput on the full size ...")
         submit = await submit_rates(full_t.dsn, settings, cipher)
         ingest = await ingest_ratio(full_t)
