@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-from feedback_fixtures import give_feedback, make_setup
-from foundation_support import make_org
+from feedback_fixtures import answers, give_feedback, make_setup
+from foundation_support import make_member, make_org
 from security_support import app_database, raw
 
 from ikenei.db.queries import Executor, Q, load
@@ -120,6 +120,29 @@ async def test_the_rater_group_rule_runs_once_not_once_per_answer(fresh_dsn, db)
     ratings_read = [n["Actual Loops"] for n in nodes(by_group)
                     if n.get("Relation Name") == "feedback_ratings" or n["Node Type"] == "CTE Scan"]
     assert ratings_read == [1], json.dumps(by_group, indent=1)
+
+
+async def test_the_heatmap_looks_up_each_person_once_not_once_per_rating(fresh_dsn, db):
+    # It joined every rating to its person, their manager and its competency:
+    # three lookups per rating (20261205_125000_heatmap_reads_people_once).
+    setup = await make_setup(db, anonymous=False, threshold=1)
+    people = [setup.target] + [await make_member(db, setup.org.id) for _ in range(3)]
+    raters = [await make_member(db, setup.org.id) for _ in range(4)]
+    for person in people:
+        for rater in raters:
+            created = await db.feedback.invite(setup.cycle.id, target_user_id=person.id, relationship="peer",
+                                               rater_user_id=rater.id)
+            await db.feedback.submit(created.invitation.id, answers(setup, (3, 4, 5)))
+    await db.feedback.close_cycle(setup.cycle.id)
+    async with nested_plans(fresh_dsn, analyse=True) as (x, plans), x.transaction() as tx:
+        await tx.value(TQ.avoid_sequential_scans)  # as at scale: by index, where the loops show
+        await tx.value(TQ.act_as_application, organization_id=setup.org.id)
+        assert await tx.all(TQ.heatmap_of, Id, cycle_id=setup.cycle.id)
+    looked_up = {table: sum(n["Actual Loops"] for p in plans for n in nodes(p) if n.get("Relation Name") == table)
+                 for table in ("users", "competencies")}
+    # Each person and their manager at most, each competency once (32 ratings of 4 people in 2 competencies).
+    assert looked_up["users"] <= 2 * len(people), looked_up
+    assert looked_up["competencies"] <= 2, looked_up
 
 
 async def test_a_viewer_counts_events_from_the_index_alone(fresh_dsn, db):

@@ -56,3 +56,7 @@ SELECT competency_id FROM feedback_trend(:target_user_id::uuid);
 -- name: results_by_group_of(target_user_id, cycle_id)
 -- The results by rater group, as the repository reads them.
 SELECT competency_id FROM feedback_results_by_group(:target_user_id::uuid, :cycle_id::uuid);
+
+-- name: heatmap_of(cycle_id)
+-- The heatmap by team, as the repository reads it.
+SELECT competency_id FROM feedback_heatmap(:cycle_id::uuid, 'team');
