@@ -105,8 +105,8 @@ async def test_membership_rows_record_their_organization(db):
     entries = await db.privacy.list_audit(table_name="user_organizations", row_id=membership.id)
     assert [(e.action, e.changed_columns, e.organization_id, e.actor) for e in entries] == [
         ("UPDATE", ["status"], org.id, "hr-1"),
-        ("INSERT", ["id", "organization_id", "user_id", "status", "joined_at", "created_at", "updated_at"],
-         org.id, "hr-1"),
+        ("INSERT", ["id", "organization_id", "user_id", "status", "joined_at", "created_at", "updated_at",
+                    "user_created_at"], org.id, "hr-1"),
     ]
     assert await db.privacy.list_audit(organization_id=org.id, limit=1) == entries[:1]
 
