@@ -80,6 +80,14 @@ async def test_every_list_is_read_in_its_order_through_an_index(fresh_dsn: str, 
             plan = (await plan_with_values(Session(tx, server), query.sql, values))["Plan"]
     finally:
         await conn.close()
+    if query.name == "list_feedback_cycle_invitations":
+        # It reads the page first (a Limit over the index, in order), then
+        # looks up the names of the page's people once each and sorts the
+        # page's rows back into order: no sort may sit under the Limit.
+        [page] = [n for n in nodes(plan) if n["Node Type"] == "Limit"]
+        assert not [n for n in nodes(page) if n["Node Type"] in ("Sort", "Incremental Sort")], (
+            json.dumps(plan, indent=1))
+        return
     assert plan["Node Type"] == "Limit", plan
     sorts = [n for n in nodes(plan) if n["Node Type"] in ("Sort", "Incremental Sort")]
     if query.name in ("list_users", "list_organizations"):

@@ -425,27 +425,37 @@ SELECT i.id AS invitation_id, i.target_user_id,
 
 -- name: list_feedback_cycle_invitations(cycle_id, status, relationship, after_target_user_id, after_relationship, after_id, limit)
 -- A page of a cycle's invitations with target and rater names, by target then
--- relationship; status / relationship NULL do not filter.
-SELECT i.id, i.cycle_id, i.target_user_id,
-       t.first_name || ' ' || t.last_name AS target_name,
-       i.rater_user_id,
-       coalesce(r.first_name || ' ' || r.last_name, i.rater_name) AS rater_name,
-       coalesce(r.email, i.rater_email) AS rater_email,
+-- relationship; status / relationship NULL do not filter. The page is read
+-- first and each person on it is looked up once: a target has several
+-- invitations in a row, and each lookup passes the policies of users.
+WITH page AS MATERIALIZED (
+    SELECT i.id, i.cycle_id, i.target_user_id, i.rater_user_id, i.rater_name, i.rater_email,
+           i.relationship, i.status, i.token_expires_at, i.reminder_count, i.last_reminded_at,
+           i.sent_at, i.started_at, i.completed_at, i.declined_at
+      FROM feedback_invitations i
+     WHERE i.cycle_id = :cycle_id
+       -- the cycle's organization: an index range under any role (see 20261205_119100)
+       AND i.organization_id = (SELECT c.organization_id FROM feedback_cycles c WHERE c.id = :cycle_id)
+       AND (:status::text IS NULL OR i.status = :status)
+       AND (:relationship::text IS NULL OR i.relationship = :relationship)
+       AND (i.target_user_id, i.relationship, i.id)
+           > (coalesce(:after_target_user_id::uuid, '00000000-0000-0000-0000-000000000000'::uuid),
+              coalesce(:after_relationship::text, ''), coalesce(:after_id::uuid, '00000000-0000-0000-0000-000000000000'::uuid))
+     ORDER BY i.target_user_id, i.relationship, i.id
+     LIMIT :limit
+), people AS MATERIALIZED (
+    SELECT u.id, u.first_name || ' ' || u.last_name AS name, u.email
+      FROM users u
+     WHERE u.id IN (SELECT p.target_user_id FROM page p UNION SELECT p.rater_user_id FROM page p)
+)
+SELECT i.id, i.cycle_id, i.target_user_id, t.name AS target_name, i.rater_user_id,
+       coalesce(r.name, i.rater_name) AS rater_name, coalesce(r.email, i.rater_email) AS rater_email,
        i.relationship, i.status, i.token_expires_at, i.reminder_count, i.last_reminded_at,
        i.sent_at, i.started_at, i.completed_at, i.declined_at
-  FROM feedback_invitations i
-  JOIN users t ON t.id = i.target_user_id
-  LEFT JOIN users r ON r.id = i.rater_user_id
- WHERE i.cycle_id = :cycle_id
-   -- the cycle's organization: an index range under any role (see 20261205_119100)
-   AND i.organization_id = (SELECT c.organization_id FROM feedback_cycles c WHERE c.id = :cycle_id)
-   AND (:status::text IS NULL OR i.status = :status)
-   AND (:relationship::text IS NULL OR i.relationship = :relationship)
-   AND (i.target_user_id, i.relationship, i.id)
-       > (coalesce(:after_target_user_id::uuid, '00000000-0000-0000-0000-000000000000'::uuid),
-          coalesce(:after_relationship::text, ''), coalesce(:after_id::uuid, '00000000-0000-0000-0000-000000000000'::uuid))
- ORDER BY i.target_user_id, i.relationship, i.id
- LIMIT :limit;
+  FROM page i
+  JOIN people t ON t.id = i.target_user_id
+  LEFT JOIN people r ON r.id = i.rater_user_id
+ ORDER BY i.target_user_id, i.relationship, i.id;
 
 -- Submitting ----------------------------------------------------------------
 
