@@ -66,7 +66,8 @@ async def test_the_analysis_reads_one_persons_answers_from_the_covering_index(fr
     assert len(found) == 2
     answers = [scans_of(p, "feedback_responses") for p in plans]
     [scans] = [s for s in answers if s]
-    assert scans == [("Index Only Scan", "idx_feedback_responses_target_cycle")]
+    # Twice: for the questions the answers name, and for the answers themselves.
+    assert scans == [("Index Only Scan", "idx_feedback_responses_target_cycle")] * 2
 
 
 async def test_the_completion_of_a_cycle_reads_its_invitations_from_the_index(fresh_dsn, db):
@@ -102,6 +103,8 @@ async def test_the_rater_group_rule_runs_once_not_once_per_answer(fresh_dsn, db)
     calls = {"question results": (TQ.question_results_of, QuestionId, True),
              "blind spots": (TQ.blind_spots_of, Id, True),
              "trend": (TQ.trend_of, Id, False),
+             "analysis": (TQ.analysis_of, Id, True),
+             "weighted score": (TQ.weighted_score_of, Id, True),
              "results by group": (TQ.results_by_group_of, Id, True)}
     made: dict[str, list[dict[str, Any]]] = {}
     async with nested_plans(fresh_dsn, analyse=True) as (x, plans):
@@ -112,9 +115,9 @@ async def test_the_rater_group_rule_runs_once_not_once_per_answer(fresh_dsn, db)
                 cycle = {"cycle_id": setup.cycle.id} if per_cycle else {}
                 assert await tx.all(query, record, target_user_id=setup.target.id, **cycle)
             made[name] = list(plans)
-    for name in ("question results", "blind spots", "trend"):
+    for name in ("question results", "blind spots", "trend", "analysis", "weighted score"):
         windows = [n for p in made[name] for n in nodes(p) if n["Node Type"] == "WindowAgg"]
-        assert [w["Actual Loops"] for w in windows] == [1], name
+        assert windows and all(w["Actual Loops"] == 1 for w in windows), name
     [by_group] = [p for p in made["results by group"]
                   if any(n.get("Relation Name") == "competencies" for n in nodes(p))]
     ratings_read = [n["Actual Loops"] for n in nodes(by_group)
@@ -143,6 +146,36 @@ async def test_the_heatmap_looks_up_each_person_once_not_once_per_rating(fresh_d
     # Each person and their manager at most, each competency once (32 ratings of 4 people in 2 competencies).
     assert looked_up["users"] <= 2 * len(people), looked_up
     assert looked_up["competencies"] <= 2, looked_up
+
+
+async def test_a_persons_results_look_up_each_question_and_competency_once(fresh_dsn, db):
+    # They joined every answer to its question and its competency: two or three
+    # lookups per answer; the trend probed every closed cycle of the server
+    # (20261205_126000_results_look_up_questions_once).
+    setup = await make_setup(db, anonymous=False, threshold=1)
+    for relationship in ("self", "peer", "peer", "peer", "manager", "direct_report"):
+        await give_feedback(db, setup, relationship, (3, 4, 5))
+    await db.feedback.close_cycle(setup.cycle.id)
+    calls = {"analysis": (TQ.analysis_of, True), "weighted score": (TQ.weighted_score_of, True),
+             "trend": (TQ.trend_of, False)}
+    looked_up: dict[str, dict[str, int]] = {}
+    async with nested_plans(fresh_dsn, analyse=True) as (x, plans):
+        for name, (query, per_cycle) in calls.items():
+            plans.clear()
+            async with x.transaction() as tx:
+                await tx.value(TQ.avoid_sequential_scans)
+                await tx.value(TQ.act_as_application, organization_id=setup.org.id)
+                cycle = {"cycle_id": setup.cycle.id} if per_cycle else {}
+                assert await tx.all(query, Id, target_user_id=setup.target.id, **cycle)
+            looked_up[name] = {table: sum(n["Actual Loops"] for p in plans for n in nodes(p)
+                                          if n.get("Relation Name") == table)
+                               for table in ("feedback_questions", "competencies", "feedback_cycles")}
+    # 3 questions (2 of them rated) of 2 competencies, 6 submissions; the cycle once
+    # to open the results, once to list the trend's.
+    for name, counts in looked_up.items():
+        assert counts["feedback_questions"] <= 3, (name, counts)
+        assert counts["competencies"] <= 2, (name, counts)
+        assert counts["feedback_cycles"] <= 3, (name, counts)
 
 
 async def test_a_viewer_counts_events_from_the_index_alone(fresh_dsn, db):

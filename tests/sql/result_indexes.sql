@@ -60,3 +60,7 @@ SELECT competency_id FROM feedback_results_by_group(:target_user_id::uuid, :cycl
 -- name: heatmap_of(cycle_id)
 -- The heatmap by team, as the repository reads it.
 SELECT competency_id FROM feedback_heatmap(:cycle_id::uuid, 'team');
+
+-- name: weighted_score_of(target_user_id, cycle_id)
+-- The weighted score, as the repository reads it.
+SELECT competency_id FROM feedback_weighted_score(:target_user_id::uuid, :cycle_id::uuid);
