@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
@@ -12,7 +13,10 @@ from feedback_fixtures import answers, invite_member, make_member, make_org, mak
 from process_support import digest
 
 from ikenei import Database
+from ikenei.db.queries import Executor, Q
 from ikenei.errors import Conflict, InvalidData, NotFound
+from ikenei.monitoring.plans import nodes, plan_with_values
+from ikenei.monitoring.server import Session, inspect
 
 DAY = timedelta(days=1)
 
@@ -89,6 +93,28 @@ async def test_no_reminder_after_the_cycle_ends_or_once_answered(db: Database) -
         await fb.record_reminder(manager.id, at=now + 4 * DAY)
     assert refused.value.current == "completed"
     assert await digest(db) == before
+
+
+async def test_the_reminder_lists_read_the_cycle_once_not_per_invitation(db: Database) -> None:
+    # Joined to every invitation walked, the cycle and the organization's
+    # reminder policy were read once per invitation.
+    s, sent = await _sent_invitations(db)
+    for _ in range(6):
+        await db.feedback.mark_invitation_sent(await invite_member(db, s, "peer"))
+    at = sent.sent_at + 30 * DAY
+    reads = {"due reminders": (Q.list_feedback_due_reminders, {"cycle_id": s.cycle.id, "at": at}),
+             "pending raters": (Q.list_feedback_pending_raters, {"cycle_id": s.cycle.id, "quiet_period": None})}
+    server = await inspect(Executor(db._pool))  # outside a transaction: a failed probe would end it
+    async with db.organization(s.org.id) as tx:
+        assert len(await tx.feedback.due_reminders(s.cycle.id, at=at)) == 7
+        session = Session(tx.feedback._x, server)
+        for name, (query, arguments) in reads.items():
+            values = query.pick({**arguments, "after_last_reminded_at": None, "after_sent_at": None,
+                                 "after_invitation_id": None, "limit": 100})
+            plan = (await plan_with_values(session, query.sql, values, analyze=True))["Plan"]
+            cycle_reads = sum(n.get("Actual Loops", 1) for n in nodes(plan)
+                              if n.get("Relation Name") == "feedback_cycles")
+            assert cycle_reads <= 2, (name, json.dumps(plan, indent=1))
 
 
 async def test_two_workers_racing_record_one_reminder(db: Database) -> None:

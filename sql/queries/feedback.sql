@@ -357,31 +357,33 @@ SELECT i.status, c.status AS cycle_status, i.sent_at IS NOT NULL AS sent, i.remi
 -- name: list_feedback_due_reminders(cycle_id, at, after_last_reminded_at, after_sent_at, after_invitation_id, limit)
 -- The invitations of an active cycle owed a reminder at `at` (NULL: now):
 -- exactly those record_feedback_reminder would accept, with the rater to
--- write to and the person rated, longest waiting first.
-WITH policy AS (
-    SELECT p.max_reminders, p.reminder_interval_days, coalesce(:at::timestamptz, now()) AS at
+-- write to and the person rated, longest waiting first. The cycle and its
+-- reminder policy are read once (scalar subqueries of a materialized row), not
+-- joined to every invitation walked.
+WITH policy AS MATERIALIZED (
+    SELECT c.organization_id, p.max_reminders, p.reminder_interval_days,
+           coalesce(:at::timestamptz, now()) AS at
       FROM feedback_cycles c
      CROSS JOIN LATERAL feedback_reminder_policy(c.organization_id) p
-     WHERE c.id = :cycle_id
+     WHERE c.id = :cycle_id AND c.status = 'active'
+       AND (c.ends_at IS NULL OR c.ends_at > coalesce(:at::timestamptz, now()))
 )
 SELECT i.id AS invitation_id, i.target_user_id,
        t.first_name || ' ' || t.last_name AS target_name,
        i.rater_user_id,
        coalesce(r.first_name || ' ' || r.last_name, i.rater_name) AS rater_name,
        coalesce(r.email, i.rater_email) AS rater_email,
-       i.relationship, i.reminder_count, p.max_reminders - i.reminder_count AS reminders_left,
+       i.relationship, i.reminder_count, (SELECT p.max_reminders FROM policy p) - i.reminder_count AS reminders_left,
        i.sent_at, i.last_reminded_at
   FROM feedback_invitations i
-  JOIN feedback_cycles c ON c.id = i.cycle_id AND c.status = 'active'
- CROSS JOIN policy p
   JOIN users t ON t.id = i.target_user_id
   LEFT JOIN users r ON r.id = i.rater_user_id
  WHERE i.cycle_id = :cycle_id AND i.status IN ('pending', 'started') AND i.sent_at IS NOT NULL
-   AND i.organization_id = (SELECT c2.organization_id FROM feedback_cycles c2 WHERE c2.id = :cycle_id)
-   AND (c.ends_at IS NULL OR c.ends_at > p.at)
-   AND (i.token_expires_at IS NULL OR i.token_expires_at > p.at)
-   AND i.reminder_count < p.max_reminders
-   AND coalesce(i.last_reminded_at, i.sent_at) <= p.at - make_interval(days => p.reminder_interval_days)
+   AND i.organization_id = (SELECT p.organization_id FROM policy p)
+   AND (i.token_expires_at IS NULL OR i.token_expires_at > (SELECT p.at FROM policy p))
+   AND i.reminder_count < (SELECT p.max_reminders FROM policy p)
+   AND coalesce(i.last_reminded_at, i.sent_at)
+       <= (SELECT p.at - make_interval(days => p.reminder_interval_days) FROM policy p)
    AND (coalesce(i.last_reminded_at, i.sent_at, '-infinity'::timestamptz), i.id)
        > (coalesce(:after_last_reminded_at::timestamptz, :after_sent_at::timestamptz, '-infinity'),
           coalesce(:after_invitation_id::uuid, '00000000-0000-0000-0000-000000000000'::uuid))
@@ -400,7 +402,8 @@ UPDATE feedback_invitations i
 -- name: list_feedback_pending_raters(cycle_id, quiet_period, after_last_reminded_at, after_sent_at, after_invitation_id, limit)
 -- Who still has to answer in an active cycle (open invitations, token not
 -- expired), least recently contacted first; with quiet_period, only those not
--- sent or reminded within it.
+-- sent or reminded within it. The cycle is read once, not joined to every
+-- invitation walked.
 SELECT i.id AS invitation_id, i.target_user_id,
        t.first_name || ' ' || t.last_name AS target_name,
        i.rater_user_id,
@@ -408,11 +411,12 @@ SELECT i.id AS invitation_id, i.target_user_id,
        coalesce(r.email, i.rater_email) AS rater_email,
        i.relationship, i.status, i.reminder_count, i.last_reminded_at, i.sent_at, i.token_expires_at
   FROM feedback_invitations i
-  JOIN feedback_cycles c ON c.id = i.cycle_id AND c.status = 'active'
   JOIN users t ON t.id = i.target_user_id
   LEFT JOIN users r ON r.id = i.rater_user_id
  WHERE i.cycle_id = :cycle_id AND i.status IN ('pending', 'started')
-   AND i.organization_id = (SELECT c2.organization_id FROM feedback_cycles c2 WHERE c2.id = :cycle_id)
+   -- the active cycle's organization, read once (nothing if it is not active)
+   AND i.organization_id = (SELECT c.organization_id FROM feedback_cycles c
+                             WHERE c.id = :cycle_id AND c.status = 'active')
    AND (i.token_expires_at IS NULL OR i.token_expires_at > now())
    AND (:quiet_period::interval IS NULL
         OR coalesce(i.last_reminded_at, i.sent_at) IS NULL
