@@ -5,7 +5,8 @@ Two databases beside the configured one, ``<DB_NAME>_scale_<organizations>_
 <people>_<cycles>``, each loaded by ``ikenei seed scale`` (seed 1) unless one
 with the same parameters holds a finished load already (it is then reused,
 with any newer migrations applied; the measurements roll back everything
-they write, so it stays as loaded).
+they write, so it stays as loaded). Each run vacuums them first, and measures
+the reads before the writes, whose rolled-back rows stay until vacuum.
 Before a load the free space of the server's data directory is checked.
 
 Per path (a repository call in a real organization scope of the application
@@ -14,10 +15,11 @@ p95 latency on each database, measured in rounds that alternate the two, the
 shared buffers its statements touch at the full size (``EXPLAIN (ANALYZE,
 BUFFERS)`` of each statement the call ran, in the same scope, rolled back),
 and the growth ratio full / tenth of the medians. ``users.list`` also as the
-tables' owner, in the same scope (the cost of row-level security) and with no scope. Then, on the full size,
-``feedback.submit`` throughput (16 tasks on a pool of 10) over raw asyncpg
-doing the same work as the owner (answers, competency ratings, invitation),
-and ``analytics.record_events`` over raw ``copy_records_to_table``. The last
+tables' owner, in the same scope (the cost of row-level security) and with no
+scope. Then, on the full size, ``feedback.submit`` throughput (16 tasks on a
+pool of 10) over raw asyncpg doing the same work as the owner (answers,
+competency ratings, invitation), and ``analytics.record_events`` over raw
+``copy_records_to_table`` of the same events. The last
 line is exactly ``bench-scale: worst-growth X.XX submit Y.YY ingest Z.ZZ``.
 
 ``BENCH_SCALE_FACTOR`` (or ``--factor``) scales both sizes, e.g. 0.1 for a

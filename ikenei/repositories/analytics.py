@@ -1,7 +1,7 @@
 """Analytics: the event log and its daily counts, reports, dashboard widgets and the dashboard.
 
-Events are append-only. One event is one cheap INSERT; a batch goes by COPY,
-all or nothing: a bad event (a malformed type, an unknown
+Events are append-only. One event is one cheap INSERT; a batch is one INSERT
+of its columns as arrays, all or nothing: a bad event (a malformed type, an unknown
 organization or user, properties that are not an object) refuses the whole
 batch with ``InvalidData``.
 
