@@ -10,7 +10,9 @@ so that the ``InvalidData`` it causes names the query's parameter:
 - a datetime without a time zone (``timestamptz`` would take it silently as
   UTC, whatever the caller meant).
 
-An array argument (a list) is checked element by element, and its problem
+An array argument (a list) is checked element by element, and a JSON one (a
+dict, with its lists) key by key and value by value: PostgreSQL's jsonb
+refuses a NUL as it refuses it in text, and JSON has no NaN. Either problem
 names the parameter too.
 
 Text that is encrypted before it is sent is checked the same way by the
@@ -53,6 +55,11 @@ def value_problem(value: Any) -> str | None:
     if kind is list:
         for item in value:
             problem = value_problem(item)
+            if problem is not None:
+                return problem
+    if kind is dict:
+        for key, item in value.items():
+            problem = value_problem(key) or value_problem(item)
             if problem is not None:
                 return problem
     return None

@@ -23,7 +23,8 @@ from uuid import UUID
 
 from ikenei.db.pages import Page
 from ikenei.db.queries import Q, Query
-from ikenei.errors import NotFound
+from ikenei.db.values import value_problem
+from ikenei.errors import InvalidData, NotFound
 from ikenei.repositories.base import Repository
 
 
@@ -173,6 +174,10 @@ class AnalyticsRepository(Repository):
         batch = list(events)
         if not batch:
             return 0
+        # Sent as JSON text, which would hide a NUL or a NaN from the argument check.
+        problem = value_problem([e.properties for e in batch])
+        if problem is not None:
+            raise InvalidData("properties", problem)
         return await self._x.execute(
             Q.record_analytics_events,
             organization_id=[e.organization_id for e in batch],
