@@ -10,10 +10,15 @@ from ikenei.db.pages import Page
 T = TypeVar("T")
 
 
-async def every_page(read: Callable[[str | None], Awaitable[Page[T]]]) -> list[Page[T]]:
-    """Every page of a list: ``read(cursor)`` reads one, from the first (None) to the last."""
+async def every_page(read: Callable[[str | None], Awaitable[Page[T]]], *, most: int = 1000) -> list[Page[T]]:
+    """Every page of a list: ``read(cursor)`` reads one, from the first (None) to the last.
+
+    More than ``most`` pages fails the test: a cursor that leads back to rows
+    already read would otherwise never end.
+    """
     pages = [await read(None)]
     while pages[-1].cursor is not None:
+        assert len(pages) < most, f"more than {most} pages: the cursors go round"
         pages.append(await read(pages[-1].cursor))
     return pages
 

@@ -22,7 +22,7 @@ import pytest
 from foundation_support import make_member, make_org
 from paging_support import every_page
 from pii_support import TEST_PII_KEY
-from security_support import owner_and_app
+from security_support import owner_and_app, raw
 
 from ikenei import Database, load_settings
 from ikenei.config.key_format import parse_key
@@ -241,6 +241,25 @@ async def test_a_page_of_a_large_organizations_people_reads_a_page_of_them(fresh
             plan = await _first_page_analysed(Session(org.users._x, server))
     assert [u.id for page in pages for u in page] == [first.id] + [u.id for u in later]
     assert _rows_read(plan, "users") <= 11, json.dumps(plan, indent=1)
+
+
+async def test_a_members_place_in_the_list_is_their_persons_creation_time(fresh_dsn: str) -> None:
+    """The membership's copy of it (user_created_at), by which a page is chosen,
+    cannot be set by hand, and follows the person's when that changes: pages
+    of one person each come in the persons' order."""
+    early = datetime(2000, 1, 1, tzinfo=UTC)
+    async with owner_and_app(fresh_dsn) as (owner, app):
+        org = await make_org(owner)
+        people = [await make_member(owner, org.id) for _ in range(3)]
+        async with app.organization(org.id) as tx:
+            assert await raw(tx).execute(TQ.move_membership_in_time, user_id=people[2].id, created_at=early) == 1
+            kept = [u.id for page in await every_page(lambda c: tx.users.list(limit=1, after=c)) for u in page]
+        assert await Executor(owner._pool).execute(TQ.set_person_created_at, user_id=people[2].id,
+                                                   created_at=early) == 1
+        async with app.organization(org.id) as tx:
+            moved = [u.id for page in await every_page(lambda c: tx.users.list(limit=1, after=c)) for u in page]
+    assert kept == [p.id for p in people]
+    assert moved == [people[2].id, people[0].id, people[1].id]
 
 
 async def test_a_scope_reads_its_own_organizations_only(fresh_dsn: str) -> None:
