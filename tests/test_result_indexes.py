@@ -30,6 +30,12 @@ def scans_of(plan: dict[str, Any], table: str) -> list[tuple[str, str | None]]:
             if n.get("Relation Name") == table]
 
 
+def lookups(plans: list[dict[str, Any]], *tables: str) -> dict[str, int]:
+    """How many times the logged plans read each table (their scans' loops, summed)."""
+    return {table: sum(n["Actual Loops"] for p in plans for n in nodes(p) if n.get("Relation Name") == table)
+            for table in tables}
+
+
 @asynccontextmanager
 async def nested_plans(dsn: str, *, analyse: bool = False) -> AsyncIterator[tuple[Executor, list[dict[str, Any]]]]:
     """A connection that logs the plan of every statement it runs, nested ones
@@ -141,8 +147,7 @@ async def test_the_heatmap_looks_up_each_person_once_not_once_per_rating(fresh_d
         await tx.value(TQ.avoid_sequential_scans)  # as at scale: by index, where the loops show
         await tx.value(TQ.act_as_application, organization_id=setup.org.id)
         assert await tx.all(TQ.heatmap_of, Id, cycle_id=setup.cycle.id)
-    looked_up = {table: sum(n["Actual Loops"] for p in plans for n in nodes(p) if n.get("Relation Name") == table)
-                 for table in ("users", "competencies")}
+    looked_up = lookups(plans, "users", "competencies")
     # Each person and their manager at most, each competency once (32 ratings of 4 people in 2 competencies).
     assert looked_up["users"] <= 2 * len(people), looked_up
     assert looked_up["competencies"] <= 2, looked_up
@@ -167,9 +172,7 @@ async def test_a_persons_results_look_up_each_question_and_competency_once(fresh
                 await tx.value(TQ.act_as_application, organization_id=setup.org.id)
                 cycle = {"cycle_id": setup.cycle.id} if per_cycle else {}
                 assert await tx.all(query, Id, target_user_id=setup.target.id, **cycle)
-            looked_up[name] = {table: sum(n["Actual Loops"] for p in plans for n in nodes(p)
-                                          if n.get("Relation Name") == table)
-                               for table in ("feedback_questions", "competencies", "feedback_cycles")}
+            looked_up[name] = lookups(plans, "feedback_questions", "competencies", "feedback_cycles")
     # 3 questions (2 of them rated) of 2 competencies, 6 submissions; the cycle once
     # to open the results, once to list the trend's.
     for name, counts in looked_up.items():
