@@ -400,7 +400,7 @@ async def buffers(target: Target, spec: PathSpec) -> int:
             await spec.call(repositories, target.fixture)
     finally:
         conn.remove_query_logger(log)
-    skip = ("BEGIN", "SAVEPOINT", "RELEASE", "ROLLBACK", "COMMIT", "CREATE TEMP", "COPY")
+    skip = ("BEGIN", "SAVEPOINT", "RELEASE", "ROLLBACK", "COMMIT")
     statements = [(sql, args) for sql, args in seen
                   if sql != Q.set_scope.sql and not sql.lstrip().upper().startswith(skip)]
     total = 0
