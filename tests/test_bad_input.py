@@ -143,14 +143,17 @@ async def test_a_bad_value_anywhere_in_a_batch_of_events_names_its_field(db):
         await refused(db, field, lambda b=bad: db.analytics.record_events([good, good, b]))
 
 
-async def test_a_nul_or_a_nan_inside_an_events_properties_names_properties(db):
-    """JSON travels as text: the check looks inside it, single event and batch alike."""
+async def test_a_nul_or_a_nan_inside_json_names_its_field(db):
+    """JSON travels as text: the check looks inside it, single event and batch alike, and any JSON argument."""
     org = await make_org(db)
     good = Event(org.id, "page.view", properties={"n": 1})
     for bad in ({"path": "a\x00b"}, {"a\x00": 1}, {"score": float("nan")}, {"list": [1, float("inf")]},
                 {"deep": {"text": LONE_SURROGATE}}):
         await refused(db, "properties", lambda b=bad: db.analytics.record_event(org.id, "page.view", properties=b))
         await refused(db, "properties", lambda b=bad: db.analytics.record_events([good, replace(good, properties=b)]))
+    person = await make_member(db, org.id)
+    await refused(db, "configuration", lambda: db.analytics.add_widget(
+        org.id, person.id, "learning_progress", configuration={"label": "a\x00b"}))
 
 
 async def test_a_competency_weight_that_is_not_a_number(db):
