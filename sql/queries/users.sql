@@ -21,9 +21,9 @@ SELECT * FROM user_records WHERE lower(email) = lower(:email);
 -- A page of users in creation order; is_active NULL lists active and inactive.
 -- Which users the scope may see is row-level security's word; where they are
 -- looked for follows the scope, so that no page walks every user of the
--- server: an organization's scope walks its members in the person's creation
--- order, which each membership keeps (user_created_at), a page at a time; a person's
--- scope their own row, and only a session with no scope at all (the owner's
+-- server: an organization's scope walks its members in their creation order,
+-- which each membership keeps (user_created_at), a page at a time; a person's
+-- scope reads their own row, and only a session with no scope at all (the owner's
 -- maintenance) walks the users in creation order. Each branch's condition is
 -- decided once, before any row is read, and each branch stops at a page, so
 -- the walk of the last one reads a page's worth, not every user.
