@@ -151,6 +151,10 @@ async def test_a_nul_or_a_nan_inside_json_names_its_field(db):
                 {"deep": {"text": LONE_SURROGATE}}):
         await refused(db, "properties", lambda b=bad: db.analytics.record_event(org.id, "page.view", properties=b))
         await refused(db, "properties", lambda b=bad: db.analytics.record_events([good, replace(good, properties=b)]))
+    await refused(db, "properties", lambda: db.analytics.record_events([replace(good, properties={"at": {1, 2}})]))
+    # Text that only looks like an escape is text: stored as given.
+    await db.analytics.record_events([replace(good, properties={"raw": "\\u0000 \\ud800"})])
+    assert [e.properties for e in await db.analytics.list_events(org.id)] == [{"raw": "\\u0000 \\ud800"}]
     person = await make_member(db, org.id)
     await refused(db, "configuration", lambda: db.analytics.add_widget(
         org.id, person.id, "learning_progress", configuration={"label": "a\x00b"}))

@@ -141,6 +141,25 @@ def _widget_of(row: tuple[Any, ...]) -> Widget:
     )
 
 
+def _json_text(properties: dict[str, Any]) -> str:
+    """An event's properties as the JSON text the batch sends; InvalidData for what JSON cannot hold.
+
+    Sent as text, a NUL or a lone surrogate would pass the argument check and
+    come back from the server as a refusal of 'value'. The encoder refuses a
+    NaN itself; only text holding an escaped NUL or surrogate is looked
+    through value by value, so that the rest costs nothing more.
+    """
+    try:
+        text = json.dumps(properties, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise InvalidData("properties", f"cannot be stored as JSON: {exc}") from None
+    if "\\u0000" in text or "\\ud" in text:
+        problem = value_problem(properties)
+        if problem is not None:
+            raise InvalidData("properties", problem)
+    return text
+
+
 class AnalyticsRepository(Repository):
     """Record and read events, run the report queue, arrange widgets, read a dashboard."""
 
@@ -174,17 +193,13 @@ class AnalyticsRepository(Repository):
         batch = list(events)
         if not batch:
             return 0
-        # Sent as JSON text, which would hide a NUL or a NaN from the argument check.
-        problem = value_problem([e.properties for e in batch])
-        if problem is not None:
-            raise InvalidData("properties", problem)
         return await self._x.execute(
             Q.record_analytics_events,
             organization_id=[e.organization_id for e in batch],
             event_type=[e.event_type for e in batch],
             user_id=[e.user_id for e in batch],
             session_id=[e.session_id for e in batch],
-            properties=[None if e.properties is None else json.dumps(e.properties) for e in batch],
+            properties=[None if e.properties is None else _json_text(e.properties) for e in batch],
             occurred_at=[e.occurred_at for e in batch],
         )
 
