@@ -243,6 +243,35 @@ async def test_a_page_of_a_large_organizations_people_reads_a_page_of_them(fresh
     assert _rows_read(plan, "users") <= 11, json.dumps(plan, indent=1)
 
 
+async def test_a_page_of_members_or_of_a_roles_holders_looks_up_a_page_of_people(fresh_dsn: str) -> None:
+    """organizations.list_members and roles.list_assignments in an organization
+    of 150 people look up the page's people only, as the application role, and
+    still pass over a person who was deleted (and, for the role, one who left)."""
+    async with owner_and_app(fresh_dsn) as (owner, app):
+        large = await make_org(owner)
+        people = [await make_member(owner, large.id) for _ in range(150)]
+        role = await owner.roles.create(large.id, name="reviewer", permissions=[])
+        for person in people:
+            await owner.roles.assign(large.id, person.id, role.id)
+        await owner.users.soft_delete(people[0].id)
+        await owner.organizations.set_member_status(large.id, people[1].id, "left")
+        server = await _analysed_server(fresh_dsn)
+        async with app.organization(large.id) as org:
+            members = await every_page(lambda c: org.organizations.list_members(large.id, limit=10, after=c))
+            holders = await every_page(lambda c: org.roles.list_assignments(large.id, role.id, limit=10, after=c))
+            session = Session(org.users._x, server)
+            first = {"after_joined_at": None, "after_user_id": None, "after_granted_at": None, "after_id": None,
+                     "organization_id": large.id, "role_id": role.id, "status": None, "limit": 11}
+            plans = [(await plan_with_values(session, q.sql, q.pick(first), analyze=True))["Plan"]
+                     for q in (Q.list_members, Q.list_role_members)]
+    assert [m.user_id for page in members for m in page] == [p.id for p in people[1:]]
+    assert [a.user_id for page in holders for a in page] == [p.id for p in people[2:]]
+    for plan in plans:
+        # The eleven rows of a first page of ten (one tells that a next page
+        # exists) and the two people passed over; the whole organization is 150.
+        assert _rows_read(plan, "users") <= 13, json.dumps(plan, indent=1)
+
+
 async def test_a_members_place_in_the_list_is_their_persons_creation_time(fresh_dsn: str) -> None:
     """The membership's copy of it (user_created_at), by which a page is chosen,
     cannot be set by hand, and follows the person's when that changes: pages

@@ -96,13 +96,21 @@ RETURNING id, organization_id, user_id, status, joined_at, left_at, created_at, 
 -- name: list_members(organization_id, status, after_joined_at, after_user_id, limit)
 -- A page of an organization's people with their membership, in the order they joined (served by
 -- the index on organization, joined_at, user); status NULL lists all.
+-- The memberships come in order from a subquery of their own and each person is looked
+-- up beside their membership (LATERAL ... LIMIT 1), so a page reads the people it shows:
+-- under row-level security the planner expects a handful of members (the two ORed
+-- policies of user_organizations), and with a plain join it looked up every member and
+-- sorted them all before taking the page.
 SELECT u.id AS user_id, u.email, u.first_name, u.last_name, u.job_title, u.department,
        u.manager_id, m.status, m.joined_at
-  FROM user_organizations m
-  JOIN users u ON u.id = m.user_id AND u.deleted_at IS NULL
- WHERE m.organization_id = :organization_id
-   AND (:status::text IS NULL OR m.status = :status)
-   AND (m.joined_at, m.user_id) > (coalesce(:after_joined_at::timestamptz, '-infinity'), coalesce(:after_user_id::uuid, '00000000-0000-0000-0000-000000000000'::uuid))
+  FROM (SELECT m.user_id, m.status, m.joined_at
+          FROM user_organizations m
+         WHERE m.organization_id = :organization_id
+           AND (:status::text IS NULL OR m.status = :status)
+           AND (m.joined_at, m.user_id) > (coalesce(:after_joined_at::timestamptz, '-infinity'), coalesce(:after_user_id::uuid, '00000000-0000-0000-0000-000000000000'::uuid))
+         ORDER BY m.joined_at, m.user_id) AS m
+ CROSS JOIN LATERAL (SELECT u.id, u.email, u.first_name, u.last_name, u.job_title, u.department, u.manager_id
+                       FROM users u WHERE u.id = m.user_id AND u.deleted_at IS NULL LIMIT 1) AS u
  ORDER BY m.joined_at, m.user_id
  LIMIT :limit;
 

@@ -63,11 +63,16 @@ SELECT r.id, r.organization_id, r.name, r.description, r.permissions, r.is_syste
 
 -- name: list_role_members(organization_id, role_id, after_granted_at, after_id, limit)
 -- A page of the role's assignments to current members (not left, not deleted), oldest first.
+-- The membership and the person are checked beside each assignment (LATERAL ... LIMIT 1),
+-- so a page walks the assignments in order and checks the page's people only; with
+-- plain joins the planner, expecting a handful of members under row-level security,
+-- checked every assignee of the role and sorted them all.
 SELECT ur.id, ur.organization_id, ur.user_id, ur.role_id, ur.granted_by, ur.granted_at
   FROM user_roles ur
-  JOIN user_organizations m
-    ON m.organization_id = ur.organization_id AND m.user_id = ur.user_id AND m.status <> 'left'
-  JOIN users u ON u.id = ur.user_id AND u.deleted_at IS NULL
+ CROSS JOIN LATERAL (SELECT FROM user_organizations m
+                      WHERE m.organization_id = ur.organization_id AND m.user_id = ur.user_id
+                        AND m.status <> 'left' LIMIT 1) AS member
+ CROSS JOIN LATERAL (SELECT FROM users u WHERE u.id = ur.user_id AND u.deleted_at IS NULL LIMIT 1) AS person
  WHERE ur.organization_id = :organization_id AND ur.role_id = :role_id
    AND (ur.granted_at, ur.id) > (coalesce(:after_granted_at::timestamptz, '-infinity'), coalesce(:after_id::uuid, '00000000-0000-0000-0000-000000000000'::uuid))
  ORDER BY ur.granted_at, ur.id
