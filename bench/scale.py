@@ -19,7 +19,10 @@ tables' owner, in the same scope (the cost of row-level security) and with no
 scope. Then, on the full size, ``feedback.submit`` throughput (16 tasks on a
 pool of 10) over raw asyncpg doing the same work as the owner (answers,
 competency ratings, invitation), and ``analytics.record_events`` over raw
-``copy_records_to_table`` of the same events. The last
+``copy_records_to_table`` of the same events, and what the triggers of
+``feedback_responses`` cost: one insert of 20,000 answers with every trigger,
+with the table's own off and with none (rolled back; the bare insert needs a
+superuser, and is reported as not measured without one). The last
 line is exactly ``bench-scale: worst-growth X.XX submit Y.YY ingest Z.ZZ``.
 
 ``BENCH_SCALE_FACTOR`` (or ``--factor``) scales both sizes, e.g. 0.1 for a
@@ -52,7 +55,7 @@ from ikenei import Database, embedded
 from ikenei.config.settings import Settings, load_settings
 from ikenei.db.connections import init_connection
 from ikenei.db.database import Repositories
-from ikenei.db.queries import Executor, Q, load
+from ikenei.db.queries import Executor, Q, Query, load
 from ikenei.errors import IkeneiError
 from ikenei.monitoring.plans import plan_with_values, rolled_back
 from ikenei.monitoring.server import Session, inspect
@@ -567,6 +570,46 @@ async def ingest_ratio(target: Target) -> float:
         await raw.close()
 
 
+@dataclass(frozen=True)
+class TriggerCost:
+    """Median seconds of one insert of ``answers`` answers, three ways."""
+
+    answers: int
+    everything: float
+    constraints_only: float  # the table's own triggers off, its foreign keys checked
+    bare: float  # no trigger at all
+
+
+async def trigger_cost(target: Target) -> TriggerCost:
+    """What the triggers of feedback_responses cost: one INSERT of answers copied
+    from the active cycles (``BQ.answers_to_insert_again``), rolled back, with
+    every trigger, with the table's own off and with none, in interleaved rounds.
+    As the tables' owner, which must be a superuser for the bare insert."""
+    conn = await asyncpg.connect(target.dsn)
+    x = Executor(conn)
+    try:
+        await x.execute(BQ.answers_to_insert_again)
+        answers = int(await x.value(BQ.count_answers_to_insert_again))
+
+        async def insert(setup: Query | None) -> float:
+            async with rolled_back(x) as tx:
+                if setup is not None:
+                    await tx.execute(setup)
+                start = time.perf_counter()
+                await tx.execute(BQ.insert_answers_again)
+                return time.perf_counter() - start
+
+        ways: tuple[Query | None, ...] = (None, BQ.without_table_triggers, BQ.without_any_trigger)
+        times: list[list[float]] = [[] for _ in ways]
+        for _ in range(WRITE_ROUNDS):
+            for way, samples in zip(ways, times, strict=True):
+                samples.append(await insert(way))
+        return TriggerCost(answers, *(median(samples) for samples in times))
+    finally:
+        await x.execute(BQ.drop_answers_to_insert_again)
+        await conn.close()
+
+
 def replace_settings(settings: Settings, dsn: str) -> Settings:
     """The configured settings pointed at one of the bench's databases, with a pool of ``POOL``."""
     if settings.database_url is not None:
@@ -628,17 +671,22 @@ async def run(factor: float, rounds: int, out: Callable[[str], Any]) -> list[str
         out("bench-scale: submit and ingest throughput on the full size ...")
         submit = await submit_rates(full_t.dsn, settings, cipher)
         ingest = await ingest_ratio(full_t)
+        out("bench-scale: the triggers of feedback_responses on the full size ...")
+        try:
+            triggers: TriggerCost | str = await trigger_cost(full_t)
+        except asyncpg.InsufficientPrivilegeError as exc:
+            triggers = str(exc).splitlines()[0]
     finally:
         for target in targets:
             await target.app.close()
             await target.owner.close()
-    return report(measured, tenth_t, full_t, buffer_counts, submit, ingest, load_seconds, tenth, full,
+    return report(measured, tenth_t, full_t, buffer_counts, submit, ingest, triggers, load_seconds, tenth, full,
                   [s.name for s in specs if s not in measured])
 
 
 def report(measured: list[PathSpec], tenth_t: Target, full_t: Target,
            buffer_counts: dict[str, int | None],
-           submit: float, ingest: float, load_seconds: dict[str, float | None],
+           submit: float, ingest: float, triggers: TriggerCost | str, load_seconds: dict[str, float | None],
            tenth: ScaleSize, full: ScaleSize, refused: list[str]) -> list[str]:
     lines = ["",
              f"tenth: {tenth.organizations} organizations, {tenth.people} people, {tenth.cycles} cycles; "
@@ -669,6 +717,15 @@ def report(measured: list[PathSpec], tenth_t: Target, full_t: Target,
                  f"work (rolled back): {submit:.2f}")
     lines.append(f"analytics.record_events of {EVENT_BATCH} over raw copy_records_to_table (rolled back): "
                  f"{ingest:.2f}")
+    if isinstance(triggers, TriggerCost):
+        t = triggers
+        lines.append(f"feedback_responses, one insert of {t.answers} answers (rolled back): "
+                     f"{t.everything * 1000:.0f} ms with every trigger, {t.constraints_only * 1000:.0f} ms with "
+                     f"the table's own off (foreign keys checked), {t.bare * 1000:.0f} ms with none; "
+                     f"{t.everything / t.constraints_only:.2f}x the insert with its constraints, "
+                     f"{t.everything / t.bare:.2f}x the bare insert")
+    else:
+        lines.append(f"not measured: the triggers of feedback_responses: {triggers}")
     for name in refused:
         reason = tenth_t.refused.get(name) or full_t.refused.get(name) or ""
         lines.append(f"not measured: {name}: {reason}")

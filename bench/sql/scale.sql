@@ -99,3 +99,38 @@ SELECT current_setting('data_directory');
 -- that covers the loaded rows, so that index-only scans are measured as they
 -- run once autovacuum has caught up, not while it is still working.
 VACUUM (ANALYZE);
+
+-- name: answers_to_insert_again#
+-- For the trigger measurement: 20,000 answers of active cycles, copied into a
+-- temporary table under submissions of their own, so that inserting them again
+-- passes every constraint and trigger of feedback_responses.
+CREATE TEMP TABLE answers_again AS
+SELECT r.organization_id, r.cycle_id, r.form_id, r.question_id, r.target_user_id,
+       md5(r.submission_id::text || 'again')::uuid AS submission_id, r.invitation_id, r.relationship,
+       r.rating, r.comment, r.comment_ciphertext, r.comment_key_id, r.option_ids
+  FROM feedback_responses r
+  JOIN feedback_cycles c ON c.id = r.cycle_id AND c.status = 'active'
+ LIMIT 20000;
+
+-- name: count_answers_to_insert_again()$
+SELECT count(*) FROM answers_again;
+
+-- name: insert_answers_again()!
+-- The measured insert (inside a transaction that is rolled back).
+INSERT INTO feedback_responses (organization_id, cycle_id, form_id, question_id, target_user_id, submission_id,
+                                invitation_id, relationship, rating, comment, comment_ciphertext, comment_key_id,
+                                option_ids)
+SELECT organization_id, cycle_id, form_id, question_id, target_user_id, submission_id,
+       invitation_id, relationship, rating, comment, comment_ciphertext, comment_key_id, option_ids
+  FROM answers_again;
+
+-- name: without_table_triggers#
+-- For the rest of the transaction: the table's own triggers off, its foreign keys still checked.
+ALTER TABLE feedback_responses DISABLE TRIGGER USER;
+
+-- name: without_any_trigger#
+-- For the rest of the transaction: no trigger at all, the foreign keys' neither (a bare insert).
+SET LOCAL session_replication_role = replica;
+
+-- name: drop_answers_to_insert_again#
+DROP TABLE IF EXISTS answers_again;
