@@ -181,6 +181,28 @@ async def test_a_persons_results_look_up_each_question_and_competency_once(fresh
         assert counts["feedback_cycles"] <= 3, (name, counts)
 
 
+async def test_the_trend_reads_the_persons_closed_cycles_not_the_servers(fresh_dsn, db):
+    # The planner started from the closed cycles of every organization and
+    # probed the person's ratings for each (20261205_128000).
+    setup = await make_setup(db, anonymous=False, threshold=1)
+    for relationship in ("self", "peer"):
+        await give_feedback(db, setup, relationship, (3, 4, 5))
+    await db.feedback.close_cycle(setup.cycle.id)
+    for _ in range(5):
+        other = await make_setup(db, anonymous=False, threshold=1)
+        await give_feedback(db, other, "peer", (3, 4, 5))
+        await db.feedback.close_cycle(other.cycle.id)
+    async with nested_plans(fresh_dsn, analyse=True) as (x, plans), x.transaction() as tx:
+        await tx.value(TQ.avoid_sequential_scans)
+        await tx.value(TQ.act_as_application, organization_id=setup.org.id)
+        trend = await tx.all(TQ.trend_of, Id, target_user_id=setup.target.id)
+    assert trend
+    cycles_read = sum(n["Actual Rows"] * n["Actual Loops"] for p in plans for n in nodes(p)
+                      if n.get("Relation Name") == "feedback_cycles")
+    # The person's one closed cycle: once to list it, once to open its results.
+    assert cycles_read <= 2, cycles_read
+
+
 async def test_a_viewer_counts_events_from_the_index_alone(fresh_dsn, db):
     # The policy of events reads each row's user_id and xmin; a viewer, whom it
     # lets see every event, counts them without (20261205_121000).
