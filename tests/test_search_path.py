@@ -87,7 +87,7 @@ RULES: dict[str, tuple[Attempt, type[IkeneiError]]] = {
         ), Conflict),
     "a closed cycle takes no answer (submit_feedback)":
         (lambda r, w: r.feedback.submit(w.closed_invitation, answers(w.s, (3, 3, 3))), Conflict),
-    "a rating stays on its scale (check_feedback_response)":
+    "a rating stays on its scale (check_feedback_responses)":
         (lambda r, w: r.feedback.submit(w.invitation, [Answer(q.id, 9) for q in w.s.questions[:3]]),
          InvalidData),
     "an anonymous form's results wait for the close (open_feedback_results)":
