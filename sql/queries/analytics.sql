@@ -20,12 +20,6 @@ VALUES (:organization_id, :event_type, :user_id, :session_id,
         coalesce(:properties::jsonb, '{}'), coalesce(:occurred_at::timestamptz, now()))
 RETURNING id;
 
--- A batch of events arrives by COPY, which PostgreSQL refuses on a table under
--- row-level security for a role that the policies bind. So COPY fills a
--- session-local staging table (no policies: only this session sees it) and one
--- INSERT ... SELECT moves the batch on, under the policies and constraints of
--- analytics_events. ordinal keeps the batch's order in the ids.
-
 -- name: record_analytics_events(organization_id, event_type, user_id, session_id, properties, occurred_at)!
 -- Appends a batch in its order, all or none, in one statement: each argument is
 -- an array holding that column of every event (properties as JSON text, NULL
