@@ -10,12 +10,13 @@ from uuid import uuid4
 
 import pytest
 from feedback_fixtures import answers, invite_member, make_member, make_org, make_setup
+from plan_support import lookups
 from process_support import digest
 
 from ikenei import Database
 from ikenei.db.queries import Executor, Q
 from ikenei.errors import Conflict, InvalidData, NotFound
-from ikenei.monitoring.plans import nodes, plan_with_values
+from ikenei.monitoring.plans import plan_with_values
 from ikenei.monitoring.server import Session, inspect
 
 DAY = timedelta(days=1)
@@ -112,8 +113,7 @@ async def test_the_reminder_lists_read_the_cycle_once_not_per_invitation(db: Dat
             values = query.pick({**arguments, "after_last_reminded_at": None, "after_sent_at": None,
                                  "after_invitation_id": None, "limit": 100})
             plan = (await plan_with_values(session, query.sql, values, analyze=True))["Plan"]
-            cycle_reads = sum(n.get("Actual Loops", 1) for n in nodes(plan)
-                              if n.get("Relation Name") == "feedback_cycles")
+            cycle_reads = lookups([plan], "feedback_cycles")["feedback_cycles"]
             assert cycle_reads <= 2, (name, json.dumps(plan, indent=1))
 
 

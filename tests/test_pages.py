@@ -22,6 +22,7 @@ import pytest
 from foundation_support import make_member, make_org
 from paging_support import every_page
 from pii_support import TEST_PII_KEY
+from plan_support import rows_read
 from security_support import owner_and_app, raw
 
 from ikenei import Database, load_settings
@@ -98,12 +99,6 @@ async def test_every_list_is_read_in_its_order_through_an_index(fresh_dsn: str, 
         # test_with_no_scope_users_are_walked_a_page_at_a_time).
         return
     assert not sorts, json.dumps(plan, indent=1)
-
-
-def _rows_read(plan: dict[str, Any], relation: str) -> float:
-    """Rows the plan's scans of ``relation`` returned, over all their loops."""
-    return sum(n.get("Actual Rows", 0) * n.get("Actual Loops", 1)
-               for n in nodes(plan) if n.get("Relation Name") == relation)
 
 
 
@@ -224,7 +219,7 @@ async def test_users_of_an_organization_are_read_through_its_memberships(fresh_d
     finally:
         await app.close()
     assert [u.id for u in listed] == [u.id for u in ours]
-    assert _rows_read(plan, "users") <= len(ours), json.dumps(plan, indent=1)
+    assert rows_read([plan], "users") <= len(ours), json.dumps(plan, indent=1)
 
 
 async def test_a_page_of_a_large_organizations_people_reads_a_page_of_them(fresh_dsn: str) -> None:
@@ -240,7 +235,7 @@ async def test_a_page_of_a_large_organizations_people_reads_a_page_of_them(fresh
             pages = await every_page(lambda c: org.users.list(limit=10, after=c))
             plan = await _first_page_analysed(Session(org.users._x, server))
     assert [u.id for page in pages for u in page] == [first.id] + [u.id for u in later]
-    assert _rows_read(plan, "users") <= 11, json.dumps(plan, indent=1)
+    assert rows_read([plan], "users") <= 11, json.dumps(plan, indent=1)
 
 
 async def test_a_page_of_members_or_of_a_roles_holders_looks_up_a_page_of_people(fresh_dsn: str) -> None:
@@ -269,7 +264,7 @@ async def test_a_page_of_members_or_of_a_roles_holders_looks_up_a_page_of_people
     for plan in plans:
         # The eleven rows of a first page of ten (one tells that a next page
         # exists) and the two people passed over; the whole organization is 150.
-        assert _rows_read(plan, "users") <= 13, json.dumps(plan, indent=1)
+        assert rows_read([plan], "users") <= 13, json.dumps(plan, indent=1)
 
 
 async def test_a_members_place_in_the_list_is_their_persons_creation_time(fresh_dsn: str) -> None:
@@ -339,7 +334,7 @@ async def test_with_no_scope_users_are_walked_a_page_at_a_time(fresh_dsn: str) -
     finally:
         await owner.close()
     assert len(first) == 10 and first.cursor is not None
-    assert _rows_read(plan, "users") <= 11, json.dumps(plan, indent=1)
+    assert rows_read([plan], "users") <= 11, json.dumps(plan, indent=1)
 
 
 async def _analysed_server(dsn: str) -> Server:

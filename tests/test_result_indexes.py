@@ -15,6 +15,7 @@ from typing import Any
 import asyncpg
 from feedback_fixtures import answers, give_feedback, make_setup
 from foundation_support import make_member, make_org
+from plan_support import lookups, rows_read
 from security_support import app_database, raw
 
 from ikenei.db.queries import Executor, Q, load
@@ -28,12 +29,6 @@ TQ = load(Path(__file__).parent / "sql" / "result_indexes.sql")
 def scans_of(plan: dict[str, Any], table: str) -> list[tuple[str, str | None]]:
     return [(n["Node Type"], n.get("Index Name")) for n in nodes(plan)
             if n.get("Relation Name") == table]
-
-
-def lookups(plans: list[dict[str, Any]], *tables: str) -> dict[str, int]:
-    """How many times the logged plans read each table (their scans' loops, summed)."""
-    return {table: sum(n["Actual Loops"] for p in plans for n in nodes(p) if n.get("Relation Name") == table)
-            for table in tables}
 
 
 @asynccontextmanager
@@ -197,8 +192,7 @@ async def test_the_trend_reads_the_persons_closed_cycles_not_the_servers(fresh_d
         await tx.value(TQ.act_as_application, organization_id=setup.org.id)
         trend = await tx.all(TQ.trend_of, Id, target_user_id=setup.target.id)
     assert trend
-    cycles_read = sum(n["Actual Rows"] * n["Actual Loops"] for p in plans for n in nodes(p)
-                      if n.get("Relation Name") == "feedback_cycles")
+    cycles_read = rows_read(plans, "feedback_cycles")
     # The person's one closed cycle: once to list it, once to open its results.
     assert cycles_read <= 2, cycles_read
 
