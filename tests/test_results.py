@@ -12,6 +12,7 @@ from uuid import uuid4
 
 import pytest
 from feedback_fixtures import Setup, answers, make_member, make_setup
+from foundation_support import EVERY_PERMISSION
 from statement_counter import count_statements
 
 from ikenei import Database
@@ -57,6 +58,28 @@ async def test_a_trend_over_closed_cycles_shows_only_what_each_cycle_shows(db: D
     ]
     assert {p.cycle_id for p in trend} == {s.cycle.id, later}  # the open cycle is no part of it
     assert await db.results.trend(uuid4()) == []
+
+
+async def test_a_trend_read_in_one_organization_shows_nothing_of_another(db: Database, app: Database) -> None:
+    """A person rated in two organizations: an admin of one reads their trend
+    and finds only that organization's cycles, and no read is logged in the
+    other. The trend finds a person's cycles in every organization
+    (20261205_128000); each must still be opened in the reader's."""
+    a = await make_setup(db, threshold=1)
+    b = await make_setup(db, threshold=1)
+    person = await make_member(db, a.org.id)
+    await db.organizations.add_member(b.org.id, person.id)
+    await _rate(db, a, a.cycle.id, "peer", (4, 4, 4), target=person)
+    await _rate(db, b, b.cycle.id, "peer", (1, 1, 1), target=person)
+    for s in (a, b):
+        await db.feedback.close_cycle(s.cycle.id)
+    admin_of_a = await make_member(db, a.org.id, permissions=EVERY_PERMISSION)
+    async with app.organization(a.org.id, user_id=admin_of_a.id) as tx:
+        trend = await tx.results.trend(person.id)
+    assert {p.cycle_id for p in trend} == {a.cycle.id}
+    assert await db.privacy.list_access(organization_id=b.org.id) == []
+    # The control: the tables' owner finds both.
+    assert {p.cycle_id for p in await db.results.trend(person.id)} == {a.cycle.id, b.cycle.id}
 
 
 async def test_blind_spots_and_hidden_strengths_by_the_forms_margin(db: Database) -> None:
